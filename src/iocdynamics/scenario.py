@@ -1,0 +1,406 @@
+"""Scenario files: a collaboration's context, policy levers and timeline of events.
+
+A scenario is a TOML file (or the same structure as a dict)::
+
+    name = "voluntary buddying"
+    description = "..."
+    claims = ["P5", "T1"]
+    [simulation]
+    final_time = 60        # months
+    time_step = 0.125      # months
+    save_interval = 1      # months between saved rows
+    [context]   ...        # see registry: group "context"
+    [levers]    ...        # group "lever"; contract = "none" | "mou" | "binding"
+    [parameters] ...       # optional overrides of mechanism constants and initial levels
+    [[events]]
+    at = 12                # month
+    kind = "quick_win"     # see EVENT_KINDS
+    size = 1.0             # (0, 1]
+    # leadership_quality = 0.9   # leadership_change only: the new leader's quality
+
+Missing keys take the registry defaults. Unknown keys, wrong types and values out
+of range raise :class:`ScenarioError` naming the file, the key, the value and the
+allowed range.
+
+Why a time step of 0.125 month: the shortest adjustment time allowed by the
+registry bounds is 0.25 month (trust eroding at eight times its fastest build
+rate), and an Euler step of at most half the shortest time constant keeps every
+bounded stock inside its bounds (each step is a convex combination) while
+halving it changes no stock by more than 0.02 (see the tests). A power of two
+also keeps the clock exact in binary floating point, so event times and
+evaluation rounds land on the same steps in every engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from .engine import time_grid
+from .equations import EVENT_KINDS
+from .registry import PARAMETERS, Parameter, defaults
+
+CONTRACTS = ("none", "mou", "binding")
+
+SIMULATION_KEYS = {
+    "final_time": (60.0, 1.0, 1200.0, "Month"),
+    "time_step": (0.125, 1e-4, 1.0, "Month"),
+    "save_interval": (1.0, 1e-4, 1200.0, "Month"),
+}
+_SCENARIO_CONTEXT = [p.name for p in PARAMETERS.values() if p.group == "context"]
+_SCENARIO_LEVERS = ["contract"] + [p.name for p in PARAMETERS.values()
+                                   if p.group == "lever" and not p.name.startswith("contract_")]
+_SCENARIO_PARAMETERS = [p.name for p in PARAMETERS.values()
+                        if p.group in ("mechanism", "initial")]
+TOP_LEVEL_KEYS = ("name", "description", "claims", "simulation", "context", "levers",
+                  "parameters", "events")
+EVENT_KEYS = ("at", "kind", "size", "leadership_quality", "note")
+
+
+class ScenarioError(ValueError):
+    """A scenario file or dict is invalid; the message names the place and the fix."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event on the collaboration's timeline.
+
+    Attributes
+    ----------
+    at : float
+        Month at which the event happens (it takes effect at the nearest time step).
+    kind : str
+        One of :data:`iocdynamics.equations.EVENT_KINDS`.
+    size : float
+        Magnitude in (0, 1].
+    leadership_quality : float, optional
+        For ``leadership_change`` only: the quality of the new leadership from then on.
+    note : str
+        Free text (e.g. the event's number in the paper's figure).
+    """
+
+    at: float
+    kind: str
+    size: float = 1.0
+    leadership_quality: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully specified simulation: every model constant, the events and the clock.
+
+    Build one with :meth:`from_file`, :meth:`from_dict` or :func:`load_scenario`;
+    change it with :meth:`with_values`.
+    """
+
+    name: str = "scenario"
+    description: str = ""
+    claims: tuple[str, ...] = ()
+    final_time: float = 60.0
+    time_step: float = 0.125
+    save_interval: float = 1.0
+    values: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(defaults()))
+    events: tuple[Event, ...] = ()
+    source: str = "<scenario>"
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Scenario":
+        """Read and validate a scenario TOML file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") \
+                from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{path}: not valid TOML: {exc}") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> "Scenario":
+        """Validate a scenario given as a (TOML-shaped) mapping."""
+        return _parse(data, source)
+
+    def with_values(self, **values: float) -> "Scenario":
+        """A copy with some model constants replaced (registry names, validated)."""
+        new = dict(self.values)
+        for k, v in values.items():
+            new[k] = _check_value(PARAMETERS.get(k), k, v, f"{self.source} (override)",
+                                  "values")
+        out = replace(self, values=MappingProxyType(new))
+        _check_time_step(out)
+        return out
+
+    # ---------------------------------------------------------------- queries
+    def grid(self) -> np.ndarray:
+        """Clock values of the Euler integration."""
+        return time_grid(self.final_time, self.time_step)
+
+    def save_times(self) -> np.ndarray:
+        """Times of the saved rows."""
+        n = int(round(self.final_time / self.save_interval))
+        return np.arange(n + 1) * self.save_interval
+
+    def constants(self) -> dict[str, float]:
+        """Every model constant by registry name."""
+        return dict(self.values)
+
+    def event_step(self, event: Event) -> int:
+        """Index of the time step at which ``event`` takes effect."""
+        return int(round(event.at / self.time_step))
+
+    def input_series(self) -> dict[str, np.ndarray]:
+        """Time-dependent inputs on the integration grid.
+
+        Each event of size ``s`` becomes a rate of ``s / time_step`` during one time
+        step (an impulse of total ``s``). A ``leadership_change`` with a
+        ``leadership_quality`` makes ``leadership_quality`` a step function.
+        """
+        grid = self.grid()
+        out = {f"{k}_input": np.zeros(len(grid)) for k in EVENT_KINDS}
+        lq = np.full(len(grid), float(self.values["leadership_quality"]))
+        changed = False
+        for ev in sorted(self.events, key=lambda e: e.at):
+            k = self.event_step(ev)
+            out[f"{ev.kind}_input"][k] += ev.size / self.time_step
+            if ev.leadership_quality is not None:
+                lq[k:] = ev.leadership_quality
+                changed = True
+        if changed:
+            out["leadership_quality"] = lq
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a TOML-shaped dict (all values explicit)."""
+        v = self.values
+        contract = ("binding" if v["contract_is_binding"] else
+                    "mou" if v["contract_is_mou"] else "none")
+        d: dict[str, Any] = {"name": self.name, "description": self.description,
+                             "claims": list(self.claims),
+                             "simulation": {"final_time": self.final_time,
+                                            "time_step": self.time_step,
+                                            "save_interval": self.save_interval}}
+        d["context"] = {k: _export(PARAMETERS[k], v[k]) for k in _SCENARIO_CONTEXT}
+        d["levers"] = {"contract": contract}
+        d["levers"].update({k: _export(PARAMETERS[k], v[k]) for k in _SCENARIO_LEVERS[1:]})
+        d["parameters"] = {k: v[k] for k in _SCENARIO_PARAMETERS}
+        d["events"] = [{k: val for k, val in (("at", e.at), ("kind", e.kind),
+                                              ("size", e.size),
+                                              ("leadership_quality", e.leadership_quality),
+                                              ("note", e.note))
+                        if val is not None and val != ""} for e in self.events]
+        return d
+
+
+def _export(p: Parameter, value: float):
+    if p.kind == "bool":
+        return bool(value)
+    if p.kind == "int":
+        return int(value)
+    return value
+
+
+def load_scenario(scenario: "str | Path | Mapping[str, Any] | Scenario") -> Scenario:
+    """Accept a path, a dict or a :class:`Scenario` and return a validated Scenario."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, Path)):
+        return Scenario.from_file(scenario)
+    if isinstance(scenario, Mapping):
+        return Scenario.from_dict(scenario)
+    raise TypeError(f"a scenario is a path, a dict or a Scenario, not {type(scenario).__name__}")
+
+
+# ------------------------------------------------------------------ validation
+def _unknown(key: str, known, where: str, source: str) -> ScenarioError:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return ScenarioError(f"{source}: unknown key '{key}' in {where}{hint} "
+                         f"Known keys: {', '.join(known)}.")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _check_value(p: Parameter | None, key: str, value: Any, source: str, table: str) -> float:
+    if p is None:
+        raise _unknown(key, PARAMETERS, f"[{table}]", source)
+    where = f"{source}: [{table}] {key} = {value!r}"
+    if p.kind == "bool":
+        if isinstance(value, bool):
+            return float(value)
+        if table == "values" and value in (0, 1, 0.0, 1.0):
+            return float(value)
+        raise ScenarioError(f"{where} has the wrong type; expected true or false.")
+    if p.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                float(value) != int(value):
+            raise ScenarioError(f"{where} has the wrong type; expected a whole number "
+                                f"from {_fmt(p.lower)} to {_fmt(p.upper)}.")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{where} has the wrong type; expected a number from "
+                            f"{_fmt(p.lower)} to {_fmt(p.upper)} ({p.units}).")
+    value = float(value)
+    if not math.isfinite(value) or value < p.lower or value > p.upper:
+        raise ScenarioError(f"{where} is out of range; allowed {_fmt(p.lower)} to "
+                            f"{_fmt(p.upper)} ({p.units}).")
+    return value
+
+
+def _table(data: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    t = data.get(key, {})
+    if not isinstance(t, Mapping):
+        raise ScenarioError(f"{source}: '{key}' must be a table ([{key}]), not "
+                            f"{type(t).__name__}.")
+    return t
+
+
+def _parse(data: Mapping[str, Any], source: str) -> Scenario:
+    for k in data:
+        if k not in TOP_LEVEL_KEYS:
+            raise _unknown(k, TOP_LEVEL_KEYS, "the top level", source)
+    values = defaults()
+    name = data.get("name", Path(source).stem if source not in ("<dict>",) else "scenario")
+    if not isinstance(name, str):
+        raise ScenarioError(f"{source}: name = {name!r} must be a string.")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ScenarioError(f"{source}: description must be a string.")
+    claims = data.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
+        raise ScenarioError(f"{source}: claims must be a list of claim ids, e.g. "
+                            "[\"P5\", \"T1\"].")
+
+    sim = {k: v[0] for k, v in SIMULATION_KEYS.items()}
+    for k, v in _table(data, "simulation", source).items():
+        if k not in SIMULATION_KEYS:
+            raise _unknown(k, SIMULATION_KEYS, "[simulation]", source)
+        _, lo, hi, units = SIMULATION_KEYS[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or not lo <= v <= hi:
+            raise ScenarioError(f"{source}: [simulation] {k} = {v!r} is out of range; "
+                                f"allowed {_fmt(lo)} to {_fmt(hi)} ({units}).")
+        sim[k] = float(v)
+    for k in ("final_time", "save_interval"):
+        ratio = sim[k] / sim["time_step"]
+        if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
+            raise ScenarioError(f"{source}: [simulation] {k} = {_fmt(sim[k])} is not a "
+                                f"whole number of time steps ({_fmt(sim['time_step'])}); "
+                                "choose a multiple.")
+    ratio = sim["final_time"] / sim["save_interval"]
+    if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
+        raise ScenarioError(f"{source}: [simulation] final_time = {_fmt(sim['final_time'])} "
+                            f"is not a multiple of save_interval = "
+                            f"{_fmt(sim['save_interval'])}.")
+
+    for k, v in _table(data, "context", source).items():
+        if k not in _SCENARIO_CONTEXT:
+            raise _unknown(k, _SCENARIO_CONTEXT, "[context]", source)
+        values[k] = _check_value(PARAMETERS[k], k, v, source, "context")
+    for k, v in _table(data, "levers", source).items():
+        if k == "contract":
+            if v not in CONTRACTS:
+                raise ScenarioError(f"{source}: [levers] contract = {v!r} is not allowed; "
+                                    f"use one of {', '.join(repr(c) for c in CONTRACTS)}.")
+            values["contract_is_mou"] = float(v == "mou")
+            values["contract_is_binding"] = float(v == "binding")
+            continue
+        if k not in _SCENARIO_LEVERS:
+            raise _unknown(k, _SCENARIO_LEVERS, "[levers]", source)
+        values[k] = _check_value(PARAMETERS[k], k, v, source, "levers")
+    for k, v in _table(data, "parameters", source).items():
+        if k not in _SCENARIO_PARAMETERS:
+            raise _unknown(k, _SCENARIO_PARAMETERS, "[parameters]", source)
+        values[k] = _check_value(PARAMETERS[k], k, v, source, "parameters")
+
+    events_raw = data.get("events", [])
+    if not isinstance(events_raw, list):
+        raise ScenarioError(f"{source}: events must be an array of tables ([[events]]).")
+    events = []
+    for i, e in enumerate(events_raw, start=1):
+        where = f"{source}: event {i}"
+        if not isinstance(e, Mapping):
+            raise ScenarioError(f"{where} must be a table with at, kind and size.")
+        for k in e:
+            if k not in EVENT_KEYS:
+                raise _unknown(k, EVENT_KEYS, f"event {i}", source)
+        if "at" not in e or "kind" not in e:
+            raise ScenarioError(f"{where} needs both 'at' (month) and 'kind'.")
+        kind = e["kind"]
+        if kind not in EVENT_KINDS:
+            raise ScenarioError(f"{where}: kind = {kind!r} is not an event kind the model "
+                                f"has; use one of {', '.join(EVENT_KINDS)}.")
+        at = e["at"]
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or \
+                not 0 <= at < sim["final_time"]:
+            raise ScenarioError(f"{where}: at = {at!r} is out of range; allowed 0 to "
+                                f"{_fmt(sim['final_time'])} (months, before final_time).")
+        size = e.get("size", 1.0)
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or \
+                not 0 < size <= 1:
+            raise ScenarioError(f"{where}: size = {size!r} is out of range; allowed above "
+                                "0 up to 1.")
+        lq = e.get("leadership_quality")
+        if lq is not None:
+            if kind != "leadership_change":
+                raise ScenarioError(f"{where}: leadership_quality is only allowed on a "
+                                    "leadership_change event.")
+            if isinstance(lq, bool) or not isinstance(lq, (int, float)) or not 0 <= lq <= 1:
+                raise ScenarioError(f"{where}: leadership_quality = {lq!r} is out of "
+                                    "range; allowed 0 to 1.")
+            lq = float(lq)
+        note = e.get("note", "")
+        if not isinstance(note, str):
+            raise ScenarioError(f"{where}: note must be a string.")
+        events.append(Event(float(at), kind, float(size), lq, note))
+
+    sc = Scenario(name=name, description=description, claims=tuple(claims),
+                  final_time=sim["final_time"], time_step=sim["time_step"],
+                  save_interval=sim["save_interval"],
+                  values=MappingProxyType(values), events=tuple(events), source=source)
+    seen: dict[tuple[str, int], Event] = {}
+    for ev in sc.events:
+        key = (ev.kind, sc.event_step(ev))
+        if key in seen:
+            raise ScenarioError(f"{source}: two {ev.kind} events at months "
+                                f"{_fmt(seen[key].at)} and {_fmt(ev.at)} fall in the same "
+                                "time step; merge them into one event or space them apart.")
+        seen[key] = ev
+    _check_time_step(sc)
+    return sc
+
+
+def shortest_time_constant(values: Mapping[str, float]) -> float:
+    """Shortest adjustment time (months) implied by a set of constants."""
+    v = values
+    taus = [v["trust_build_time"] / v["trust_erosion_speedup"], v["faith_adjustment_time"],
+            v["conflict_adjustment_time"], v["informal_perception_time"],
+            v["risk_tolerance_adjustment_time"], v["confidence_adjustment_time"],
+            v["behaviour_adjustment_time"], v["performance_adjustment_time"],
+            v["vision_adjustment_time"], v["assimilation_time"],
+            v["ambition_adjustment_time"], v["dwell_recovery_time"],
+            1.0 / (v["capability_accrual_rate"] + v["capability_decay_rate"])]
+    if v["evaluation_effectiveness"] > 0:
+        taus.append(v["evaluation_round_duration"] / v["evaluation_effectiveness"])
+    return min(taus)
+
+
+def _check_time_step(sc: Scenario) -> None:
+    tau = shortest_time_constant(sc.values)
+    if sc.time_step > tau / 2 + 1e-12:
+        raise ScenarioError(
+            f"{sc.source}: [simulation] time_step = {_fmt(sc.time_step)} is too long for "
+            f"the shortest adjustment time of this scenario ({_fmt(tau)} months); Euler "
+            f"integration needs time_step <= {_fmt(tau / 2)} to keep the stocks in bounds.")
