@@ -1,0 +1,31 @@
+"""iocdynamics: a system-dynamics model of inter-organisational collaboration in healthcare.
+
+The realist theory of Aunger et al. (2021) -- trust, faith, confidence, conflict,
+perception of progress, risk tolerance, collaborative behaviour and performance --
+written once in sympy and projected to Vensim/XMILE files (run by PySD), a fast
+numpy engine, calibration, analysis and policy experiments.
+"""
+
+from .equations import EVENT_KINDS, STOCK_COLUMNS, build_model
+from .export import export_models
+from .registry import PARAMETERS, Parameter, defaults, parameters
+from .scenario import Event, Scenario, ScenarioError, load_scenario
+from .simulation import simulate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EVENT_KINDS",
+    "PARAMETERS",
+    "STOCK_COLUMNS",
+    "Event",
+    "Parameter",
+    "Scenario",
+    "ScenarioError",
+    "build_model",
+    "defaults",
+    "export_models",
+    "load_scenario",
+    "parameters",
+    "simulate",
+]

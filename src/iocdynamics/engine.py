@@ -77,26 +77,30 @@ def _generate(model: StockFlowModel) -> str:
     stocks = [s.name for s in model.stocks]
     given = [p.name for p in model.parameters] + [i.name for i in model.inputs]
     lines = ["import functools", "import numpy", ""]
-    # initial values: resolve through auxiliaries, evaluated in dependency order
+    # initial values: each stock's initial expression resolved through auxiliaries,
+    # evaluated after the stocks it refers to
     lines.append("def initial(v):")
     for n in given:
         lines.append(f"    {n} = v['{n}']")
-    init_needed: list[str] = []
-    for name in model.computation_order:
-        init_needed.append(name)
-    # auxiliaries that do not depend on stocks can be evaluated at initialisation
-    stock_set = set(stocks)
-    static = []
-    for name in model.computation_order:
-        expr = model.definitions[model.symbols[name]]
-        deps = {str(s) for s in expr.free_symbols}
-        if deps & stock_set or "time" in deps or any(d not in given and d not in static
-                                                     for d in deps):
-            continue
-        static.append(name)
-        lines.append(f"    {name} = {pr.doprint(expr)}")
-    for s in model.stocks:
-        lines.append(f"    {s.name} = {pr.doprint(s.initial)}")
+    time_sym = model.symbols["time"]
+    init = {s.name: model.resolve(s.initial).xreplace({time_sym: sp.Float(0.0)})
+            for s in model.stocks}
+    done: list[str] = []
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in chain:
+            raise ValueError(f"circular initial values: {' -> '.join(chain + (name,))}")
+        for dep in sorted(str(x) for x in init[name].free_symbols):
+            if dep in init:
+                visit(dep, chain + (name,))
+        done.append(name)
+
+    for name in stocks:
+        visit(name, ())
+    for name in done:
+        lines.append(f"    {name} = {pr.doprint(init[name])}")
     lines.append("    return (" + ", ".join(stocks) + ",)")
     lines.append("")
 

@@ -174,8 +174,9 @@ def build_model() -> StockFlowModel:
                    * (1 - P["power_mistrust"] * power_tension), "Dmnl",
                    "Share of trust surviving the inherent mistrust of mandated "
                    "partnerships and domination by powerful partners.", ["F5", "A3"])
-    init_trust = aux("initial_trust", pre_trust * mistrust, "Dmnl",
-                     "Trust at the start of the collaboration.", ["I3", "F5"])
+    carried_trust = aux("carried_in_trust", pre_trust * mistrust, "Dmnl",
+                        "Trust carried into the collaboration, after the mistrust of "
+                        "mandate and power.", ["I3", "F5"])
     voluntariness = aux("voluntariness", (1 - P["mandated"]) * (1 - P["integration"]),
                         "Dmnl", "How voluntary and non-integrative the arrangement is.",
                         ["F1", "F2"])
@@ -257,7 +258,8 @@ def build_model() -> StockFlowModel:
                   B * (1 - P["complexity_drag"] * complexity * (1 - P["planning"])), "Dmnl",
                   "Rate of success on joint tasks: behaviour, held back by complexity "
                   "unless planned for.", ["L1", "A5", "I1"])
-    signal = aux("progress_signal", success ** M, "Dmnl",
+    half = M * P["progress_half_saturation"]
+    signal = aux("progress_signal", success * (1 + half) / (success + half), "Dmnl",
                  "Progress relative to ambition (over-ambition lowers it).",
                  ["A5", "L2"])
     eval_active = aux(
@@ -321,16 +323,17 @@ def build_model() -> StockFlowModel:
                     "Faith that context, legitimacy, clarity of vision and perception of "
                     "progress sustain, less the damage of conflict.",
                     ["I1", "I2", "A4", "A5", "A2"])
-    init_faith = aux("initial_faith",
-                     faith_basis_of(P["initial_perceived_progress"], P["initial_vision"]),
-                     "Dmnl", "Faith at the start of the collaboration.", ["I1", "I2"])
+    carried_faith = aux("carried_in_faith",
+                        faith_basis_of(P["initial_perceived_progress"], P["initial_vision"]),
+                        "Dmnl", "Faith brought to the collaboration by its context and "
+                        "legitimacy.", ["I1", "I2"])
     flow("faith_adjustment", "faith", (faith_ind - F) / P["faith_adjustment_time"],
          "Goal-seeking adjustment of faith.", ["A5", "A2"])
     flow("faith_loss_from_staff_loss", "faith",
          inp["staff_loss"] * P["staff_loss_faith_effect"] * F,
          "A loss of staff causes some loss of faith (Fig. 5, event 2).", ["A5"],
          direction="out")
-    stock("faith", init_faith, "Belief that the collaborative endeavour is worthwhile "
+    stock("faith", faith_ind, "Belief that the collaborative endeavour is worthwhile "
           "(0..1).", ["I1", "A5"])
 
     # ------------------------------------------------------------------ trust
@@ -346,13 +349,16 @@ def build_model() -> StockFlowModel:
                            (P["weight_trust_assimilation"], As),
                            (P["weight_trust_vision"], Vs),
                            (P["weight_trust_leadership"],
-                            mean(P["leadership_quality"], P["joint_appointments"])),
-                           (P["weight_trust_success"], success)),
+                            1 - (1 - P["leadership_quality"]) * (1 - P["joint_appointments"]))),
                       "Dmnl", "Trust that relationships, communication, assimilation, "
-                      "shared vision, leadership, secondments and task success sustain.",
-                      ["I3", "M2", "M3", "M4", "A4", "L1"])
+                      "shared vision, leadership and secondments sustain.",
+                      ["I3", "M2", "M3", "M4", "A4"])
+    relational = aux("relational_trust",
+                     trust_basis + (1 - trust_basis) * P["success_trust_boost"] * success,
+                     "Dmnl", "Trust basis lifted by success on joint tasks (trust-building "
+                     "loop).", ["L1"])
     trust_ind = aux("indicated_trust",
-                    (trust_basis + mou * (1 - trust_basis)) * (1 - binding_pen) * mistrust
+                    (relational + mou * (1 - relational)) * (1 - binding_pen) * mistrust
                     * (1 - trust_damage), "Dmnl",
                     "Indicated trust after contracts, mandate, power and conflict.",
                     ["F2", "F4", "F5", "A2"])
@@ -371,7 +377,7 @@ def build_model() -> StockFlowModel:
     flow("trust_loss_from_leadership_change", "trust",
          inp["leadership_change"] * P["leadership_change_trust_effect"] * T,
          "Leadership turnover restarts trust building.", ["A4"], direction="out")
-    stock("trust", init_trust, "Willingness to accept vulnerability to the partners "
+    stock("trust", trust_ind, "Willingness to accept vulnerability to the partners "
           "(0..1).", ["I3", "L1"])
 
     # ---------------------------------------------------------------- conflict
@@ -388,7 +394,7 @@ def build_model() -> StockFlowModel:
     flow("conflict_from_task_failure", "conflict",
          inp["task_failure"] * P["task_failure_conflict_effect"] * (1 - C),
          "Failures on specific tasks raise conflict.", ["A1"])
-    stock("conflict", conflict_potential_of(init_trust, init_faith, init_assim),
+    stock("conflict", conflict_potential_of(carried_trust, carried_faith, init_assim),
           "Perception by actors that they are in opposition to their partners (0..1).",
           ["A1", "A2"])
 
@@ -403,7 +409,7 @@ def build_model() -> StockFlowModel:
     flow("risk_tolerance_adjustment", "risk_tolerance",
          (risk_ind - R) / P["risk_tolerance_adjustment_time"],
          "Risk tolerance adjusts to trust and confidence.", ["L1", "F1"])
-    stock("risk_tolerance", init_trust, "How much risk the organisations are willing to "
+    stock("risk_tolerance", T, "How much risk the organisations are willing to "
           "take with each other (0..1); set initially by initial trust.", ["I4", "L1"])
 
     # ---------------------------------------------------------------- dissolution
@@ -484,18 +490,20 @@ def build_model() -> StockFlowModel:
     ]
 
     polarities = [
-        Polarity("I1", "initial_faith", "financial_constraints", -1),
-        Polarity("I1", "initial_faith", "regulatory_support", +1),
-        Polarity("I1", "initial_faith", "organisation_size", -1),
-        Polarity("I1", "initial_faith", "number_of_organisations", -1),
-        Polarity("I1", "initial_faith", "cross_sector", -1),
-        Polarity("I1", "initial_faith", "form_reputation", +1),
-        Polarity("I2", "initial_faith", "stakeholder_involvement", +1),
+        Polarity("I1", "initial:faith", "financial_constraints", -1),
+        Polarity("I1", "initial:faith", "regulatory_support", +1),
+        Polarity("I1", "initial:faith", "organisation_size", -1),
+        Polarity("I1", "initial:faith", "number_of_organisations", -1),
+        Polarity("I1", "initial:faith", "cross_sector", -1),
+        Polarity("I1", "initial:faith", "form_reputation", +1),
+        Polarity("I2", "initial:faith", "stakeholder_involvement", +1),
+        Polarity("I2", "initial:faith", "mandated", -1),
         Polarity("I2", "legitimacy", "mandated", -1),
         Polarity("I2", "legitimacy", "professional_threat", -1),
-        Polarity("I3", "initial_trust", "history_of_collaboration", +1),
-        Polarity("I3", "initial_trust", "partner_reputation", +1),
-        Polarity("I3", "initial_trust", "legacy_of_failures", -1),
+        Polarity("I3", "initial:trust", "history_of_collaboration", +1),
+        Polarity("I3", "initial:trust", "partner_reputation", +1),
+        Polarity("I3", "initial:trust", "legacy_of_failures", -1),
+        Polarity("I4", "initial:risk_tolerance", "history_of_collaboration", +1),
         Polarity("I4", "indicated_risk_tolerance", "trust", +1),
         Polarity("M1", "trust", "quick_win_input", +1),
         Polarity("M1", "perceived_progress", "quick_win_input", +1),
@@ -556,7 +564,7 @@ def build_model() -> StockFlowModel:
                  "at formalisation > 0 in a voluntary, non-integrative arrangement"),
         Polarity("F4", "indicated_trust", "contract_is_mou", +1,
                  "at formalisation > 0 in a voluntary arrangement"),
-        Polarity("F5", "initial_trust", "mandated", -1),
+        Polarity("F5", "initial:trust", "mandated", -1),
         Polarity("F5", "indicated_trust", "mandated", -1),
         Polarity("L1", "indicated_collaborative_behaviour", "risk_tolerance", +1),
         Polarity("L1", "indicated_trust", "task_success", +1),

@@ -194,7 +194,7 @@ _MECHANISM = [
     _p("capability_decay_rate", 0.02, 0, 0.5, "1/Month", "mechanism",
        "Fractional rate at which accrued capability is lost.", ["P2"]),
     # weighted averages (the standard SD 'weighted average of effects')
-    _p("weight_trust_anchor", 1.0, 0.05, 5, "Dmnl", "mechanism",
+    _p("weight_trust_anchor", 3.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of the pre-existing relationship (initial trust) in indicated trust.",
        ["I3"]),
     _p("weight_trust_communication", 1.0, 0.05, 5, "Dmnl", "mechanism",
@@ -205,12 +205,13 @@ _MECHANISM = [
        "Weight of the sharedness of vision in indicated trust.", ["A4"]),
     _p("weight_trust_leadership", 1.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of leadership and seconded staff in indicated trust.", ["M2"]),
-    _p("weight_trust_success", 1.0, 0.05, 5, "Dmnl", "mechanism",
-       "Weight of task success (the trust-building loop) in indicated trust.", ["L1"]),
+    _p("success_trust_boost", 0.8, 0, 1, "Dmnl", "mechanism",
+       "Share of the remaining trust gap closed at full task success (the trust-building "
+       "loop); absence of success is not failure, so it only adds.", ["L1"]),
     _p("weight_faith_context", 1.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of the contextual base of faith (initial faith) in indicated faith.",
        ["I1"]),
-    _p("weight_faith_progress", 1.5, 0.05, 5, "Dmnl", "mechanism",
+    _p("weight_faith_progress", 2.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of perception of progress in indicated faith.", ["A5"]),
     _p("weight_faith_vision", 1.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of the clarity of vision in indicated faith.", ["A4"]),
@@ -285,6 +286,9 @@ _MECHANISM = [
     _p("evaluation_effectiveness", 1.0, 0, 2, "Dmnl", "mechanism",
        "Perception gap closed during a round, in units of e-folds (1: 63% of the gap).",
        ["A5"]),
+    _p("progress_half_saturation", 0.3, 0.05, 2, "Dmnl", "mechanism",
+       "Task success giving half the maximal progress signal at an ambition of 1 "
+       "(saturating; scaled by ambition).", ["A5", "L2"]),
     _p("ambition_adjustment_range", 0.5, 0, 0.9, "Dmnl", "mechanism",
        "Largest fractional change of ambition after sustained success or failure.", ["L2"]),
     _p("critical_trust", 0.15, 0, 0.5, "Dmnl", "mechanism",
@@ -338,8 +342,8 @@ _MECHANISM = [
 ]
 
 _INITIAL = [
-    _p("initial_perceived_progress", 0.5, 0, 1, "Dmnl", "initial",
-       "Perceived progress at the start (0.5: neither ahead of nor behind expectations).",
+    _p("initial_perceived_progress", 0.3, 0, 1, "Dmnl", "initial",
+       "Perceived progress at the start.",
        ["A5"]),
     _p("initial_vision", 0.3, 0, 1, "Dmnl", "initial",
        "Clarity and sharedness of vision at the start.", ["A4"]),

@@ -1,0 +1,1 @@
+"""Sub-commands of ``iocdyn``: one module each, discovered automatically."""

@@ -1,0 +1,17 @@
+"""``iocdyn export``: regenerate ``models/ioc.mdl`` and ``models/ioc.xmile``."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="regenerate the Vensim and XMILE model files")
+    p.add_argument("-d", "--directory", help="target folder (default: the checkout's models/)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from ..export import export_models
+
+    for path in export_models(args.directory):
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,212 @@
+"""Figures of simulated trajectories (matplotlib; no ``plt.show()``).
+
+Every function draws on axes it is given (or makes its own) and returns them.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .scenario import Scenario
+
+LABELS = {
+    "trust": "Trust",
+    "faith": "Faith",
+    "conflict": "Conflict",
+    "perceived_progress": "Perception of progress",
+    "risk_tolerance": "Risk tolerance",
+    "confidence": "Confidence",
+    "collaborative_behaviour": "Collaborative behaviour",
+    "performance": "Performance vs baseline",
+    "capability": "Accrued capability",
+    "vision_clarity": "Clarity of vision",
+    "vision_sharedness": "Sharedness of vision",
+    "cultural_assimilation": "Cultural assimilation",
+    "ambition_level": "Ambition",
+    "time_below_critical": "Time below critical level (months)",
+    "active": "Partnership active",
+}
+
+COLORS = {
+    "trust": "#1f77b4",
+    "faith": "#d62728",
+    "collaborative_behaviour": "#2ca02c",
+    "conflict": "#9467bd",
+    "perceived_progress": "#ff7f0e",
+    "risk_tolerance": "#17becf",
+    "confidence": "#8c564b",
+    "performance": "#333333",
+}
+
+EVENT_LABELS = {
+    "quick_win": "quick win",
+    "task_failure": "task failure",
+    "conflict_incident": "conflict",
+    "leadership_change": "leader change",
+    "staff_loss": "staff loss",
+    "vision_clarified": "vision clarified",
+}
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4))
+    return ax
+
+
+def label(name: str) -> str:
+    """Human-readable label of an output column."""
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def plot_trajectories(df: pd.DataFrame, columns: Sequence[str], ax=None,
+                      ylabel: str = "Level (0-1)", title: str | None = None):
+    """Line plot of some columns of a simulation table against time.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Output of :func:`iocdynamics.simulate`.
+    columns : sequence of str
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    for c in columns:
+        ax.plot(df.index, df[c], label=label(c), color=COLORS.get(c), lw=2)
+    ax.set_xlabel("Time (months)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.set_xlim(df.index[0], df.index[-1])
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return ax
+
+
+def mark_events(ax, scenario: Scenario, numbered: bool = True):
+    """Draw each event of ``scenario`` as a dotted vertical line with a label.
+
+    Events with a ``note`` (e.g. the event's number in the paper's figure) are
+    labelled with it; others with their kind.
+    """
+    ymax = ax.get_ylim()[1]
+    for ev in sorted(scenario.events, key=lambda e: e.at):
+        ax.axvline(ev.at, color="0.5", ls=":", lw=1)
+        text = ev.note if (numbered and ev.note) else EVENT_LABELS[ev.kind]
+        ax.annotate(text, (ev.at, ymax), xytext=(2, -2), textcoords="offset points",
+                    fontsize=8, va="top", ha="left", color="0.25",
+                    rotation=0 if len(text) < 4 else 90)
+    return ax
+
+
+def plot_dissolution(ax, df: pd.DataFrame):
+    """Shade the period after the partnership dissolved, if it did."""
+    if "active" in df and (df["active"] < 0.5).any():
+        t0 = df.index[np.argmax(df["active"].to_numpy() < 0.5)]
+        ax.axvspan(t0, df.index[-1], color="0.85", zorder=0, label="dissolved")
+    return ax
+
+
+def plot_scenario(df: pd.DataFrame, scenario: Scenario | None = None, axes=None):
+    """Three-panel overview: trust, faith and behaviour; the other mechanisms;
+    performance against the pre-collaboration baseline.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Simulation output containing at least the eight main stocks.
+    scenario : Scenario, optional
+        Used for the title and to mark events.
+    axes : sequence of three Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True,
+                                 gridspec_kw={"height_ratios": [3, 2, 1.6]})
+    else:
+        fig = axes[0].figure
+    top, mid, bottom = axes
+    plot_trajectories(df, ["trust", "faith", "collaborative_behaviour"], ax=top,
+                      title="Trust, faith and collaborative behaviour")
+    top.set_ylim(0, 1)
+    plot_trajectories(df, ["conflict", "perceived_progress", "risk_tolerance", "confidence"],
+                      ax=mid, title="Conflict, perception of progress, risk tolerance, "
+                                    "confidence")
+    mid.set_ylim(0, 1)
+    plot_trajectories(df, ["performance"], ax=bottom,
+                      ylabel="Relative to baseline", title="Performance (0 = baseline)")
+    bottom.axhline(0, color="0.4", lw=0.8)
+    for ax in axes:
+        plot_dissolution(ax, df)
+        if scenario is not None:
+            mark_events(ax, scenario, numbered=False)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    if scenario is not None:
+        fig.suptitle(f"Scenario: {scenario.name}", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fig5(df: pd.DataFrame, scenario: Scenario, synergy_threshold: float = 0.4, ax=None):
+    """The paper's Fig. 5 layout: trust and faith against time, the numbered events
+    marked, and collaborative behaviour with the synergy / inertia regions.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    t = df.index
+    ax.axhspan(synergy_threshold, 1, color="#2ca02c", alpha=0.06, zorder=0)
+    ax.axhspan(0, synergy_threshold, color="#d62728", alpha=0.04, zorder=0)
+    ax.text(t[-1], 0.985, "SYNERGY: collaborative behaviour ", ha="right", va="top",
+            fontsize=8, color="#2a7a2a")
+    ax.text(t[-1], 0.015, "INERTIA: competitive behaviour ", ha="right", va="bottom",
+            fontsize=8, color="#a03030")
+    ax.plot(t, df["trust"], color=COLORS["trust"], lw=2.2, label="Level of trust")
+    ax.plot(t, df["faith"], color=COLORS["faith"], lw=2.2, label="Level of faith")
+    ax.plot(t, df["collaborative_behaviour"], color=COLORS["collaborative_behaviour"],
+            lw=1.6, ls="--", label="Collaborative behaviour")
+    ax.axhline(synergy_threshold, color="0.5", lw=0.8, ls="--")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(t[0], t[-1])
+    ax.set_xlabel("Time (months)")
+    ax.set_ylabel("Level (0-1)")
+    numbered = {}
+    for ev in scenario.events:
+        numbered.setdefault(ev.note or EVENT_LABELS[ev.kind], []).append(ev)
+    for text, evs in numbered.items():
+        for ev in evs:
+            ax.axvline(ev.at, color="0.55", ls=":", lw=1)
+        x = float(np.mean([e.at for e in evs]))
+        kinds = ", ".join(dict.fromkeys(EVENT_LABELS[e.kind] for e in evs))
+        ax.annotate(f"{text}\n{kinds}" if text != kinds else text, (x, 0.5),
+                    xycoords=("data", "axes fraction"), ha="center", va="center",
+                    fontsize=7.5, color="0.2",
+                    bbox=dict(boxstyle="circle,pad=0.25" if len(text) < 3 else "round",
+                              fc="white", ec="0.6", lw=0.6))
+    ax.annotate("1", (t[0], df["trust"].iloc[0]), xytext=(6, 12), textcoords="offset points",
+                fontsize=7.5, bbox=dict(boxstyle="circle,pad=0.25", fc="white", ec="0.6",
+                                        lw=0.6))
+    ax.annotate("7", (t[-1], df["collaborative_behaviour"].iloc[-1]), xytext=(-18, 8),
+                textcoords="offset points", fontsize=7.5,
+                bbox=dict(boxstyle="circle,pad=0.25", fc="white", ec="0.6", lw=0.6))
+    ax.set_title(f"{scenario.name}: trust and faith over time (cf. Fig. 5)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 0.06), fontsize=8, frameon=True,
+              framealpha=0.9)
+    return ax
