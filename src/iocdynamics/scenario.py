@@ -17,6 +17,10 @@ A scenario is a TOML file (or the same structure as a dict)::
     kind = "quick_win"     # see EVENT_KINDS
     size = 1.0             # (0, 1]
     # leadership_quality = 0.9   # leadership_change only: the new leader's quality
+    [[lever_changes]]      # optional: a lever set to a new value from a month on
+    at = 24
+    lever = "formalisation"   # any lever, or "contract" with "none" | "mou" | "binding"
+    value = 0.8
 
 Missing keys take the registry defaults. Unknown keys, wrong types and values out
 of range raise :class:`ScenarioError` naming the file, the key, the value and the
@@ -60,7 +64,8 @@ _SCENARIO_LEVERS = ["contract"] + [p.name for p in PARAMETERS.values()
 _SCENARIO_PARAMETERS = [p.name for p in PARAMETERS.values()
                         if p.group in ("mechanism", "initial")]
 TOP_LEVEL_KEYS = ("name", "description", "claims", "simulation", "context", "levers",
-                  "parameters", "events")
+                  "parameters", "events", "lever_changes")
+LEVER_CHANGE_KEYS = ("at", "lever", "value")
 EVENT_KEYS = ("at", "kind", "size", "leadership_quality", "note")
 
 
@@ -94,6 +99,25 @@ class Event:
 
 
 @dataclass(frozen=True)
+class LeverChange:
+    """A policy lever set to a new value from a given month on.
+
+    Attributes
+    ----------
+    at : float
+        Month from which the new value holds (nearest time step).
+    lever : str
+        A lever name of the registry (``formalisation``, ``evaluation_interval``, ...)
+        or ``contract`` (then ``value`` is ``"none"``, ``"mou"`` or ``"binding"``).
+    value : float or str
+    """
+
+    at: float
+    lever: str
+    value: float | str
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A fully specified simulation: every model constant, the events and the clock.
 
@@ -109,6 +133,7 @@ class Scenario:
     save_interval: float = 1.0
     values: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(defaults()))
     events: tuple[Event, ...] = ()
+    lever_changes: tuple[LeverChange, ...] = ()
     source: str = "<scenario>"
 
     # ------------------------------------------------------------ construction
@@ -179,6 +204,11 @@ class Scenario:
                 changed = True
         if changed:
             out["leadership_quality"] = lq
+        for change in sorted(self.lever_changes, key=lambda c: c.at):
+            k = int(round(change.at / self.time_step))
+            for name, value in _lever_values(change.lever, change.value).items():
+                arr = out.setdefault(name, np.full(len(grid), float(self.values[name])))
+                arr[k:] = value
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,12 +225,22 @@ class Scenario:
         d["levers"] = {"contract": contract}
         d["levers"].update({k: _export(PARAMETERS[k], v[k]) for k in _SCENARIO_LEVERS[1:]})
         d["parameters"] = {k: v[k] for k in _SCENARIO_PARAMETERS}
+        d["lever_changes"] = [{"at": c.at, "lever": c.lever, "value": c.value}
+                              for c in self.lever_changes]
         d["events"] = [{k: val for k, val in (("at", e.at), ("kind", e.kind),
                                               ("size", e.size),
                                               ("leadership_quality", e.leadership_quality),
                                               ("note", e.note))
                         if val is not None and val != ""} for e in self.events]
         return d
+
+
+def _lever_values(lever: str, value) -> dict[str, float]:
+    """Registry values set by one lever value (``contract`` sets two indicators)."""
+    if lever == "contract":
+        return {"contract_is_mou": float(value == "mou"),
+                "contract_is_binding": float(value == "binding")}
+    return {lever: float(value)}
 
 
 def _export(p: Parameter, value: float):
@@ -366,10 +406,39 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
             raise ScenarioError(f"{where}: note must be a string.")
         events.append(Event(float(at), kind, float(size), lq, note))
 
+    changes_raw = data.get("lever_changes", [])
+    if not isinstance(changes_raw, list):
+        raise ScenarioError(f"{source}: lever_changes must be an array of tables "
+                            "([[lever_changes]]).")
+    changes = []
+    for i, c in enumerate(changes_raw, start=1):
+        where = f"{source}: lever change {i}"
+        if not isinstance(c, Mapping) or not {"at", "lever", "value"} <= set(c):
+            raise ScenarioError(f"{where} must be a table with at, lever and value.")
+        for k in c:
+            if k not in LEVER_CHANGE_KEYS:
+                raise _unknown(k, LEVER_CHANGE_KEYS, f"lever change {i}", source)
+        at, lever, value = c["at"], c["lever"], c["value"]
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or \
+                not 0 <= at < sim["final_time"]:
+            raise ScenarioError(f"{where}: at = {at!r} is out of range; allowed 0 to "
+                                f"{_fmt(sim['final_time'])} (months, before final_time).")
+        if lever == "contract":
+            if value not in CONTRACTS:
+                raise ScenarioError(f"{where}: contract = {value!r} is not allowed; use one "
+                                    f"of {', '.join(repr(x) for x in CONTRACTS)}.")
+        elif lever in _SCENARIO_LEVERS:
+            value = _check_value(PARAMETERS[lever], lever, value, source,
+                                 f"lever_changes {i}")
+        else:
+            raise _unknown(str(lever), _SCENARIO_LEVERS, f"lever change {i} (lever)", source)
+        changes.append(LeverChange(float(at), lever, value))
+
     sc = Scenario(name=name, description=description, claims=tuple(claims),
                   final_time=sim["final_time"], time_step=sim["time_step"],
                   save_interval=sim["save_interval"],
-                  values=MappingProxyType(values), events=tuple(events), source=source)
+                  values=MappingProxyType(values), events=tuple(events),
+                  lever_changes=tuple(changes), source=source)
     seen: dict[tuple[str, int], Event] = {}
     for ev in sc.events:
         key = (ev.kind, sc.event_step(ev))
