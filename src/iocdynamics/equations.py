@@ -49,10 +49,6 @@ from .structure import (
     StockFlowModel,
 )
 
-#: Offset added to the clock in the evaluation schedule, protecting the
-#: comparison against round-off in an accumulated clock.
-CLOCK_EPSILON = 1e-6
-
 EVENT_KINDS = (
     "quick_win",
     "task_failure",
@@ -265,8 +261,8 @@ def build_model() -> StockFlowModel:
     eval_active = aux(
         "evaluation_round_active",
         ifelse(sp.And(P["evaluation_interval"] > 0,
-                      TIME + CLOCK_EPSILON >= P["evaluation_interval"],
-                      sp.Mod(TIME + CLOCK_EPSILON,
+                      TIME >= P["evaluation_interval"],
+                      sp.Mod(TIME,
                              sp.Max(P["evaluation_interval"], P["evaluation_round_duration"]))
                       < P["evaluation_round_duration"]),
                1, 0),

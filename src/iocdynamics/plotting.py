@@ -162,51 +162,78 @@ def plot_scenario(df: pd.DataFrame, scenario: Scenario | None = None, axes=None)
     return fig
 
 
-def plot_fig5(df: pd.DataFrame, scenario: Scenario, synergy_threshold: float = 0.4, ax=None):
-    """The paper's Fig. 5 layout: trust and faith against time, the numbered events
-    marked, and collaborative behaviour with the synergy / inertia regions.
+def plot_fig5(df: pd.DataFrame, scenario: Scenario, synergy_threshold: float = 0.4,
+              axes=None):
+    """The paper's Fig. 5 as a simulation: trust and faith against time with the
+    numbered events marked (top), and collaborative behaviour moving from inertia
+    into synergy (bottom).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Simulation of ``scenario`` with trust, faith and collaborative_behaviour.
+    scenario : Scenario
+        Its events' ``note`` fields carry the figure's event numbers.
+    synergy_threshold : float
+        Level of collaborative behaviour drawn as the boundary between inertia and
+        synergy.
+    axes : pair of Axes, optional
 
     Returns
     -------
-    matplotlib Axes
+    numpy array of two Axes
     """
-    ax = _axes(ax)
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(9, 7), sharex=True,
+                               gridspec_kw={"height_ratios": [3, 2]})
+    top, bottom = axes
     t = df.index
-    ax.axhspan(synergy_threshold, 1, color="#2ca02c", alpha=0.06, zorder=0)
-    ax.axhspan(0, synergy_threshold, color="#d62728", alpha=0.04, zorder=0)
-    ax.text(t[-1], 0.985, "SYNERGY: collaborative behaviour ", ha="right", va="top",
-            fontsize=8, color="#2a7a2a")
-    ax.text(t[-1], 0.015, "INERTIA: competitive behaviour ", ha="right", va="bottom",
-            fontsize=8, color="#a03030")
-    ax.plot(t, df["trust"], color=COLORS["trust"], lw=2.2, label="Level of trust")
-    ax.plot(t, df["faith"], color=COLORS["faith"], lw=2.2, label="Level of faith")
-    ax.plot(t, df["collaborative_behaviour"], color=COLORS["collaborative_behaviour"],
-            lw=1.6, ls="--", label="Collaborative behaviour")
-    ax.axhline(synergy_threshold, color="0.5", lw=0.8, ls="--")
-    ax.set_ylim(0, 1)
-    ax.set_xlim(t[0], t[-1])
-    ax.set_xlabel("Time (months)")
-    ax.set_ylabel("Level (0-1)")
-    numbered = {}
-    for ev in scenario.events:
-        numbered.setdefault(ev.note or EVENT_LABELS[ev.kind], []).append(ev)
-    for text, evs in numbered.items():
+    top.plot(t, df["trust"], color=COLORS["trust"], lw=2.4, label="Level of trust")
+    top.plot(t, df["faith"], color=COLORS["faith"], lw=2.4, label="Level of faith")
+    top.set_ylim(0, 1.08)
+    top.set_ylabel("Level (0-1)")
+    top.set_title(f"{scenario.name}: trust and faith over time (cf. Aunger et al. 2021, "
+                  "Fig. 5)", fontsize=11)
+    top.legend(loc="lower right", fontsize=9, frameon=False)
+    top.grid(alpha=0.25)
+
+    bottom.axhspan(synergy_threshold, 1, color="#2ca02c", alpha=0.08, zorder=0)
+    bottom.axhspan(0, synergy_threshold, color="#d62728", alpha=0.06, zorder=0)
+    bottom.plot(t, df["collaborative_behaviour"], color=COLORS["collaborative_behaviour"],
+                lw=2.2, label="Collaborative behaviour")
+    bottom.axhline(synergy_threshold, color="0.5", lw=0.8, ls="--")
+    bottom.text(t[-1], 0.97, "SYNERGY: collaborative behaviour ", ha="right", va="top",
+                fontsize=8, color="#2a7a2a")
+    bottom.text(t[-1], 0.03, "INERTIA: competitive behaviour ", ha="right", va="bottom",
+                fontsize=8, color="#a03030")
+    bottom.set_ylim(0, 1)
+    bottom.set_xlim(t[0], t[-1])
+    bottom.set_ylabel("Collaborative behaviour (0-1)")
+    bottom.set_xlabel("Time (months)")
+    bottom.grid(alpha=0.25)
+
+    groups: dict[str, list] = {}
+    for ev in sorted(scenario.events, key=lambda e: e.at):
+        groups.setdefault(ev.note or EVENT_LABELS[ev.kind], []).append(ev)
+    key = ["1  initial trust and faith set by context"]
+    circle = dict(boxstyle="circle,pad=0.2", fc="white", ec="0.5", lw=0.6)
+    for text, evs in groups.items():
         for ev in evs:
-            ax.axvline(ev.at, color="0.55", ls=":", lw=1)
+            for ax in axes:
+                ax.axvline(ev.at, color="0.6", ls=":", lw=1)
         x = float(np.mean([e.at for e in evs]))
+        top.annotate(text, (x, 1.04), xycoords=("data", "data"), ha="center", va="center",
+                     fontsize=8, bbox=circle)
         kinds = ", ".join(dict.fromkeys(EVENT_LABELS[e.kind] for e in evs))
-        ax.annotate(f"{text}\n{kinds}" if text != kinds else text, (x, 0.5),
-                    xycoords=("data", "axes fraction"), ha="center", va="center",
-                    fontsize=7.5, color="0.2",
-                    bbox=dict(boxstyle="circle,pad=0.25" if len(text) < 3 else "round",
-                              fc="white", ec="0.6", lw=0.6))
-    ax.annotate("1", (t[0], df["trust"].iloc[0]), xytext=(6, 12), textcoords="offset points",
-                fontsize=7.5, bbox=dict(boxstyle="circle,pad=0.25", fc="white", ec="0.6",
-                                        lw=0.6))
-    ax.annotate("7", (t[-1], df["collaborative_behaviour"].iloc[-1]), xytext=(-18, 8),
-                textcoords="offset points", fontsize=7.5,
-                bbox=dict(boxstyle="circle,pad=0.25", fc="white", ec="0.6", lw=0.6))
-    ax.set_title(f"{scenario.name}: trust and faith over time (cf. Fig. 5)")
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 0.06), fontsize=8, frameon=True,
-              framealpha=0.9)
-    return ax
+        months = ", ".join(f"{e.at:g}" for e in evs)
+        key.append(f"{text}  {kinds} (month {months})")
+    top.annotate("1", (t[0], 1.04), xytext=(6, 0), textcoords="offset points",
+                 ha="left", va="center", fontsize=8, bbox=circle)
+    key.append(f"{len(groups) + 2 if groups else 2}  synergy: collaborative behaviour above "
+               f"{synergy_threshold:g}")
+    bottom.figure.text(0.01, 0.005, "Events:  " + ";   ".join(key), fontsize=7.5,
+                       ha="left", va="bottom", wrap=True, color="0.2")
+    bottom.figure.tight_layout(rect=(0, 0.05, 1, 1))
+    return axes

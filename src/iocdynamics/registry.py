@@ -228,7 +228,7 @@ _MECHANISM = [
     _p("weight_conflict_power", 1.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of unbalanced power and takeover in the potential for conflict.", ["A3"]),
     # effect strengths
-    _p("conflict_effect_on_trust", 0.6, 0, 1, "Dmnl", "mechanism",
+    _p("conflict_effect_on_trust", 0.8, 0, 1, "Dmnl", "mechanism",
        "Fraction of indicated trust lost at full, unresolved conflict.", ["A2"]),
     _p("conflict_faith_ratio", 0.5, 0, 1, "Dmnl", "mechanism",
        "Effect of conflict on faith relative to its effect on trust (<= 1: conflict hits "
@@ -267,15 +267,15 @@ _MECHANISM = [
     _p("confidence_weight_voluntary", 0.3, 0, 1, "Dmnl", "mechanism",
        "Weight of confidence in risk tolerance in a voluntary, non-integrative arrangement "
        "(it rises to 1 as the arrangement is mandated or integrative).", ["F1"]),
-    _p("risk_threshold", 0.5, 0.1, 0.9, "Dmnl", "mechanism",
+    _p("risk_threshold", 0.45, 0.1, 0.9, "Dmnl", "mechanism",
        "Risk tolerance at which collaborative behaviour is half its maximum (S-shaped "
        "threshold).", ["L1"]),
-    _p("faith_threshold", 0.5, 0.1, 0.9, "Dmnl", "mechanism",
+    _p("faith_threshold", 0.45, 0.1, 0.9, "Dmnl", "mechanism",
        "Faith at which collaborative behaviour is half its maximum (S-shaped threshold).",
        ["P2", "L1"]),
     _p("threshold_steepness", 4, 1, 12, "Dmnl", "mechanism",
        "Hill exponent of both S-shaped thresholds (1 gradual, 12 near a switch).", ["L1"]),
-    _p("relational_work_share", 0.5, 0, 1, "Dmnl", "mechanism",
+    _p("relational_work_share", 0.3, 0, 1, "Dmnl", "mechanism",
        "Share of effort absorbed by managing conflict and building relationships when "
        "trust and faith are nil.", ["P1"]),
     _p("complexity_drag", 0.5, 0, 1, "Dmnl", "mechanism",

@@ -37,9 +37,8 @@ def run(out_dir: Path) -> None:
         plt.close(fig)
         print(f"   {stem}: {len(df)} rows -> {target / stem}.csv/.png")
         if stem.startswith("fig5"):
-            fig, ax = plt.subplots(figsize=(9, 5))
-            plot_fig5(df, sc, ax=ax)
-            fig.tight_layout()
+            axes = plot_fig5(df, sc)
+            fig = axes[0].figure
             atomic_write(out_dir / "fig5_trust_faith.png",
                          lambda p, fig=fig: fig.savefig(p, dpi=150, format="png"))
             atomic_write(out_dir / "fig5_trust_faith.pdf",
