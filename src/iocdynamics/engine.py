@@ -1,25 +1,46 @@
-"""The fast engine: numpy code generated from the same sympy equations.
+"""The fast engine: code generated from the same sympy equations.
 
-The generated function evaluates, for a whole ensemble at once (every value may
-be an array over members), the auxiliaries and flows in dependency order and
-returns the net rate of every stock. Integration follows PySD exactly: Euler
-steps ``state + rate * dt`` with the clock advanced by repeated addition of
-``dt``, outputs recorded at the requested save times, time-dependent inputs read
-at the current grid point.
+Two back ends share one integration semantics (PySD's):
+
+* a **compiled kernel** (numba, ``cache=True``): straight-line scalar code per
+  ensemble member, with every auxiliary that depends only on constants hoisted
+  out of the time loop; members run in parallel threads;
+* a **pure-numpy** path (used when numba is missing or fails): the same
+  equations evaluated on arrays over the ensemble, one time step at a time.
+
+Integration follows PySD exactly: Euler steps ``state + rate * dt``, the clock
+advanced by repeated addition of ``dt``, outputs at a save time report the state
+and auxiliaries at that time before the step, time-dependent inputs read at the
+current grid point, and Vensim's ``MODULO(x, m) = x - m * INTEGER(x / m)``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 
 from .equations import build_model
 from .structure import StockFlowModel
+
+log = logging.getLogger(__name__)
+
+SMALL_VENSIM = 1e-6
+"""PySD's ``QUANTUM``/``MODULO`` treat a modulus below this as no modulus."""
+
+BACKENDS = ("auto", "numba", "numpy")
 
 
 class _Printer(NumPyPrinter):
@@ -32,6 +53,26 @@ class _Printer(NumPyPrinter):
             out = f"numpy.where({self._print(c)}, {self._print(e)}, {out})"
         return out
 
+    def _print_Mod(self, expr):
+        x, m = (self._print(a) for a in expr.args)
+        return (f"numpy.where(numpy.less({m}, {SMALL_VENSIM!r}), {x}, "
+                f"({x}) - ({m})*numpy.trunc(({x})/({m})))")
+
+
+class _ScalarPrinter(PythonCodePrinter):
+    """Plain-Python scalar printer (numba-compilable), Vensim's MODULO."""
+
+    def _print_Mod(self, expr):
+        x, m = (self._print(a) for a in expr.args)
+        return f"_vmod({x}, {m})"
+
+
+def _vmod(x: float, m: float) -> float:
+    """Vensim/PySD ``MODULO``: ``x - m * INTEGER(x / m)`` (``x`` if ``m`` is tiny)."""
+    if m < SMALL_VENSIM:
+        return x
+    return x - m * float(int(x / m))
+
 
 @dataclass(frozen=True)
 class CompiledModel:
@@ -43,6 +84,8 @@ class CompiledModel:
         Stock names, in state order.
     outputs : tuple of str
         Every variable the step function can report (stocks, auxiliaries, flows).
+    parameters, inputs : tuple of str
+        Constants and time-dependent inputs the equations refer to by name.
     source : str
         Generated Python source (for inspection).
     """
@@ -71,17 +114,8 @@ class CompiledModel:
         return [full[n] for n in names]
 
 
-def _generate(model: StockFlowModel) -> str:
-    pr = _Printer({"fully_qualified_modules": True, "inline": True,
-                   "allow_unknown_functions": False})
-    stocks = [s.name for s in model.stocks]
-    given = [p.name for p in model.parameters] + [i.name for i in model.inputs]
-    lines = ["import functools", "import numpy", ""]
-    # initial values: each stock's initial expression resolved through auxiliaries,
-    # evaluated after the stocks it refers to
-    lines.append("def initial(v):")
-    for n in given:
-        lines.append(f"    {n} = v['{n}']")
+def _initial_order(model: StockFlowModel) -> tuple[list[str], dict[str, sp.Expr]]:
+    """Stocks in an order where each initial value depends only on earlier ones."""
     time_sym = model.symbols["time"]
     init = {s.name: model.resolve(s.initial).xreplace({time_sym: sp.Float(0.0)})
             for s in model.stocks}
@@ -97,8 +131,31 @@ def _generate(model: StockFlowModel) -> str:
                 visit(dep, chain + (name,))
         done.append(name)
 
-    for name in stocks:
-        visit(name, ())
+    for s in model.stocks:
+        visit(s.name, ())
+    return done, init
+
+
+def _net_rates(model: StockFlowModel) -> list[str]:
+    nets = []
+    for s in model.stocks:
+        terms = ""
+        for f in model.stock_flows(s.name):
+            terms += ("+" if f.direction == "in" else "-") + f.name
+        nets.append(f"({terms})")
+    return nets
+
+
+def _generate(model: StockFlowModel) -> str:
+    pr = _Printer({"fully_qualified_modules": True, "inline": True,
+                   "allow_unknown_functions": False})
+    stocks = [s.name for s in model.stocks]
+    given = [p.name for p in model.parameters] + [i.name for i in model.inputs]
+    lines = ["import functools", "import numpy", ""]
+    lines.append("def initial(v):")
+    for n in given:
+        lines.append(f"    {n} = v['{n}']")
+    done, init = _initial_order(model)
     for name in done:
         lines.append(f"    {name} = {pr.doprint(init[name])}")
     lines.append("    return (" + ", ".join(stocks) + ",)")
@@ -116,13 +173,7 @@ def _generate(model: StockFlowModel) -> str:
 
     lines.append("def rates(time, state, v):")
     lines += body()
-    nets = []
-    for s in model.stocks:
-        terms = ""
-        for f in model.stock_flows(s.name):
-            terms += ("+" if f.direction == "in" else "-") + f.name
-        nets.append(f"({terms})")
-    lines.append("    return [" + ", ".join(nets) + "]")
+    lines.append("    return [" + ", ".join(_net_rates(model)) + "]")
     lines.append("")
     lines.append("def report(time, state, v):")
     lines += body()
@@ -172,11 +223,310 @@ def save_indices(grid: np.ndarray, save_times: np.ndarray, time_step: float) -> 
     return idx
 
 
+# ------------------------------------------------------------ compiled kernel
+def time_varying_names(model: StockFlowModel | None = None) -> tuple[str, ...]:
+    """Names a scenario may make time-dependent, besides the event inputs:
+    ``leadership_quality`` (leadership changes) and every lever (lever changes)."""
+    model = model or build_model()
+    return tuple(p.name for p in model.parameters
+                 if p.group == "lever" or p.name == "leadership_quality")
+
+
+def kernel_varying(series_names) -> tuple[str, ...]:
+    """The canonical set of per-step inputs of the kernel that serves ``series_names``.
+
+    Two kernels cover every scenario: one for events (and leadership changes),
+    one that also reads every lever per step (for scenarios with lever changes).
+    """
+    model = build_model()
+    base = tuple(i.name for i in model.inputs) + ("leadership_quality",)
+    extra = set(series_names) - set(base)
+    if not extra:
+        return base
+    allowed = set(time_varying_names(model)) | set(base)
+    bad = sorted(extra - allowed)
+    if bad:
+        raise ValueError(f"{bad} cannot vary in time (only event inputs, "
+                         "leadership_quality and levers can)")
+    return base + tuple(n for n in time_varying_names(model) if n not in base)
+
+
+def _kernel_source(model: StockFlowModel, varying: tuple[str, ...]) -> tuple[str, dict]:
+    """Scalar numba source of the ensemble kernel, and facts about it."""
+    pr = _ScalarPrinter({"fully_qualified_modules": False, "inline": True,
+                         "allow_unknown_functions": False})
+    stocks = [s.name for s in model.stocks]
+    params = [p.name for p in model.parameters] + [i.name for i in model.inputs]
+    constants = [n for n in params if n not in varying]
+    order = list(model.computation_order)
+    defs = {name: model.definitions[model.symbols[name]] for name in order}
+    fixed = set(constants)
+    hoisted = []
+    for name in order:
+        if {str(s) for s in defs[name].free_symbols} <= fixed:
+            fixed.add(name)
+            hoisted.append(name)
+    per_step = [n for n in order if n not in fixed]
+    record = stocks + order
+    done, init = _initial_order(model)
+    nets = _net_rates(model)
+
+    L = ["# generated by iocdynamics.engine from the sympy equations; do not edit",
+         "import math", "import numpy as np", "from numba import njit, prange", "",
+         "from iocdynamics.engine import _vmod as _vmod_py", "",
+         "_vmod = njit(cache=True, error_model='numpy')(_vmod_py)", "",
+         "@njit(cache=True, error_model='numpy', nogil=True)",
+         "def one(_p, _s, _save, _cols, _dt, _n, _o):"]
+    ind = "    "
+    for i, n in enumerate(constants):
+        L.append(f"{ind}{n} = _p[{i}]")
+    for i, n in enumerate(varying):
+        L.append(f"{ind}{n} = _s[{i}, 0]")
+    for n in hoisted:
+        L.append(f"{ind}{n} = {pr.doprint(defs[n])}")
+    for n in done:
+        L.append(f"{ind}{n} = {pr.doprint(init[n])}")
+    L.append(f"{ind}_rec = np.empty({len(record)})")
+    L.append(f"{ind}time = 0.0")
+    L.append(f"{ind}_j = 0")
+    L.append(f"{ind}for _k in range(_n + 1):")
+    ind2 = ind * 2
+    for i, n in enumerate(varying):
+        L.append(f"{ind2}{n} = _s[{i}, _k]")
+    for n in per_step:
+        L.append(f"{ind2}{n} = {pr.doprint(defs[n])}")
+    L.append(f"{ind2}if _save[_k]:")
+    for i, n in enumerate(record):
+        L.append(f"{ind2}    _rec[{i}] = {n}")
+    L.append(f"{ind2}    for _c in range(_cols.shape[0]):")
+    L.append(f"{ind2}        _o[_j, _c] = _rec[_cols[_c]]")
+    L.append(f"{ind2}    _j += 1")
+    L.append(f"{ind2}if _k == _n:")
+    L.append(f"{ind2}    break")
+    for i, net in enumerate(nets):
+        L.append(f"{ind2}_d{i} = {net}")
+    for i, n in enumerate(stocks):
+        L.append(f"{ind2}{n} = {n} + _d{i}*_dt")
+    L.append(f"{ind2}time = time + _dt")
+    L.append("")
+    L.append("")
+    L.append("@njit(cache=True, error_model='numpy', nogil=True)")
+    L.append("def run_serial(_P, _S, _sidx, _save, _cols, _dt, _n, _out):")
+    L.append("    for _m in range(_P.shape[0]):")
+    L.append("        one(_P[_m], _S[_sidx[_m]], _save, _cols, _dt, _n, _out[_m])")
+    L.append("")
+    L.append("")
+    L.append("@njit(cache=True, error_model='numpy', nogil=True, parallel=True)")
+    L.append("def run_parallel(_P, _S, _sidx, _save, _cols, _dt, _n, _out):")
+    L.append("    for _m in prange(_P.shape[0]):")
+    L.append("        one(_P[_m], _S[_sidx[_m]], _save, _cols, _dt, _n, _out[_m])")
+    src = "\n".join(L) + "\n"
+    facts = {"constants": tuple(constants), "varying": tuple(varying),
+             "record": tuple(record), "hoisted": tuple(hoisted),
+             "per_step": tuple(per_step)}
+    return src, facts
+
+
+def _count_flops(exprs) -> int:
+    """Arithmetic operations (add, mul, div, pow, comparisons, functions) in ``exprs``."""
+    return int(sum(sp.count_ops(e, visual=False) for e in exprs))
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The compiled ensemble kernel for one set of per-step inputs.
+
+    Attributes
+    ----------
+    constants : tuple of str
+        Column order of the parameter matrix ``P`` (members x constants).
+    varying : tuple of str
+        Row order of the series array ``S`` (sets x varying x time).
+    record : tuple of str
+        Every reportable variable (stocks, then auxiliaries and flows).
+    flops_per_step : int
+        Operations per member and time step inside the loop, counted on the
+        sympy expressions (hoisted constant auxiliaries excluded; two per stock
+        for the Euler update).
+    backend : str
+        ``"numba"`` or ``"numpy"``.
+    """
+
+    constants: tuple[str, ...]
+    varying: tuple[str, ...]
+    record: tuple[str, ...]
+    flops_per_step: int
+    backend: str
+    source: str
+    _module: object
+
+    def run(self, P: np.ndarray, S: np.ndarray, sidx: np.ndarray, save_mask: np.ndarray,
+            columns: tuple[str, ...], time_step: float, parallel: bool | None = None
+            ) -> np.ndarray:
+        """Integrate every member; returns ``(members, n_save, len(columns))``."""
+        P = np.ascontiguousarray(P, dtype=np.float64)
+        S = np.ascontiguousarray(S, dtype=np.float64)
+        sidx = np.ascontiguousarray(sidx, dtype=np.int64)
+        save_mask = np.ascontiguousarray(save_mask, dtype=np.bool_)
+        n = S.shape[2] - 1
+        pos = {c: i for i, c in enumerate(self.record)}
+        try:
+            cols = np.array([pos[c] for c in columns], dtype=np.int64)
+        except KeyError as exc:
+            raise KeyError(f"unknown output column {exc.args[0]!r}") from None
+        out = np.empty((P.shape[0], int(save_mask.sum()), len(columns)))
+        if self.backend == "numba":
+            if parallel is None:
+                parallel = P.shape[0] >= 64
+            fn = self._module.run_parallel if parallel else self._module.run_serial
+            fn(P, S, sidx, save_mask, cols, float(time_step), n, out)
+            return out
+        return _run_numpy(self, P, S, sidx, save_mask, columns, time_step, out)
+
+
+def _run_numpy(kernel: Kernel, P, S, sidx, save_mask, columns, time_step, out):
+    constants = {n: P[:, i] for i, n in enumerate(kernel.constants)}
+    if S.shape[0] == 1:
+        series = {n: S[0, i, :] for i, n in enumerate(kernel.varying)}
+    else:
+        series = {n: S[sidx, i, :].T for i, n in enumerate(kernel.varying)}
+    res = _integrate_numpy(compile_model(), constants, series, S.shape[2] - 1, time_step,
+                           np.flatnonzero(save_mask), columns, P.shape[0])
+    for j, c in enumerate(columns):
+        out[:, :, j] = res[c].T
+    return out
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get("IOCDYNAMICS_CACHE_DIR")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME",
+                                                     Path.home() / ".cache")) / "iocdynamics"
+    d = base / "kernels"
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        probe = d / ".write-probe"
+        probe.touch()
+        probe.unlink()
+        return d
+    except OSError:
+        d = Path(tempfile.gettempdir()) / f"iocdynamics-kernels-{os.getuid()}"
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+
+def _load_numba_module(src: str):
+    """Write ``src`` once to the kernel cache and import it (numba caches beside it)."""
+    import numba  # noqa: F401  (ImportError -> numpy fallback)
+
+    digest = hashlib.sha256(src.encode()).hexdigest()[:16]
+    name = f"iocdynamics_kernel_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = _cache_dir() / f"{name}.py"
+    if not path.exists() or path.read_text(encoding="utf-8") != src:
+        from .io import atomic_write_text
+
+        atomic_write_text(path, src)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+_KERNELS: dict[tuple[tuple[str, ...], str], Kernel] = {}
+
+
+def numba_available() -> bool:
+    """Whether numba can be imported."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def get_kernel(varying: tuple[str, ...] | None = None, backend: str = "auto") -> Kernel:
+    """The ensemble kernel for ``varying`` per-step inputs (compiled lazily, cached).
+
+    Parameters
+    ----------
+    varying : tuple of str, optional
+        Per-step inputs (default: the event inputs and ``leadership_quality``);
+        see :func:`kernel_varying`.
+    backend : {"auto", "numba", "numpy"}
+        ``"auto"`` uses numba when it imports and compiles, else numpy.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    varying = kernel_varying(varying or ())
+    key = (varying, backend)
+    if key in _KERNELS:
+        return _KERNELS[key]
+    model = build_model()
+    src, facts = _kernel_source(model, varying)
+    step_exprs = [model.definitions[model.symbols[n]] for n in facts["per_step"]]
+    flops = _count_flops(step_exprs) + 2 * len(model.stocks)
+    used = "numpy"
+    module = None
+    if backend in ("auto", "numba"):
+        try:
+            module = _load_numba_module(src)
+            _warm(module, len(facts["constants"]), len(varying))
+            used = "numba"
+        except Exception as exc:  # numba missing or failing: the numpy path is exact too
+            if backend == "numba":
+                raise
+            log.warning("numba kernel unavailable (%s); using the numpy engine", exc)
+            module = None
+    kernel = Kernel(constants=facts["constants"], varying=varying, record=facts["record"],
+                    flops_per_step=flops, backend=used, source=src, _module=module)
+    _KERNELS[key] = kernel
+    return kernel
+
+
+def _warm(module, n_const: int, n_var: int) -> None:
+    """Compile (or load from the cache) both entry points with the working types."""
+    P = np.ones((1, n_const))
+    S = np.zeros((1, n_var, 2))
+    sidx = np.zeros(1, dtype=np.int64)
+    save = np.ones(2, dtype=np.bool_)
+    cols = np.zeros(1, dtype=np.int64)
+    out = np.empty((1, 2, 1))
+    module.run_serial(P, S, sidx, save, cols, 0.5, 1, out)
+    module.run_parallel(P, S, sidx, save, cols, 0.5, 1, out)
+
+
+# --------------------------------------------------------------- integration
+def _integrate_numpy(cm: CompiledModel, constants, series, n_steps, time_step, save_idx,
+                     columns, n_members):
+    """The pure-numpy loop: arrays over members, one step at a time."""
+    values = dict(constants)
+    for name, arr in series.items():
+        values[name] = arr[0]
+    out = {c: [] for c in columns}
+    save_set = {int(i) for i in save_idx}
+    state = cm.initial(values)
+    t = 0.0
+    for k in range(n_steps + 1):
+        for name, arr in series.items():
+            values[name] = arr[k]
+        if k in save_set:
+            for c, val in zip(columns, cm.report(t, state, values, columns)):
+                out[c].append(np.broadcast_to(np.asarray(val, float), (n_members,)).copy())
+        if k == n_steps:
+            break
+        r = cm.rates(t, state, values)
+        state = [s + d * time_step for s, d in zip(state, r)]
+        t = t + time_step
+    return {c: np.stack(vs) for c, vs in out.items()}
+
+
 def integrate(constants: Mapping[str, np.ndarray | float],
               series: Mapping[str, np.ndarray],
               final_time: float, time_step: float, save_times: np.ndarray,
-              columns: tuple[str, ...], compiled: CompiledModel | None = None
-              ) -> dict[str, np.ndarray]:
+              columns: tuple[str, ...], compiled: CompiledModel | None = None,
+              backend: str = "auto") -> dict[str, np.ndarray]:
     """Euler-integrate the model.
 
     Parameters
@@ -185,44 +535,71 @@ def integrate(constants: Mapping[str, np.ndarray | float],
         Parameter (and constant input) values: scalars or arrays over the ensemble.
     series : mapping
         Time-dependent values: arrays whose first axis runs over the time grid
-        (``len(time_grid(final_time, time_step))``), optionally with an ensemble axis.
+        (``len(time_grid(final_time, time_step))``), optionally with ensemble axes.
     final_time, time_step : float
     save_times : array
         Times to record (must lie on the grid).
     columns : tuple of str
         Variables to record.
+    compiled : CompiledModel, optional
+        A model other than the default one (then the numpy loop runs it).
+    backend : {"auto", "numba", "numpy"}
+        Compiled kernel (default when numba works) or the pure-numpy loop.
 
     Returns
     -------
     dict
         Column -> array of shape ``(len(save_times),) + ensemble_shape``.
     """
-    cm = compiled or compile_model()
+    default = compile_model()
+    cm = compiled or default
+    columns = tuple(columns)
     grid = time_grid(final_time, time_step)
     save_idx = save_indices(grid, np.asarray(save_times, dtype=float), time_step)
     missing = (set(cm.parameters) | set(cm.inputs)) - set(constants) - set(series)
     if missing:
         raise KeyError(f"no value given for {sorted(missing)}")
-    values = dict(constants)
     for name, arr in series.items():
         if len(arr) != len(grid):
             raise ValueError(f"series {name!r} has {len(arr)} points; the grid has "
                              f"{len(grid)}")
-        values[name] = arr[0]
-    out = {c: [] for c in columns}
-    save_set = {int(i): k for k, i in enumerate(save_idx)}
-    state = cm.initial(values)
-    for k, t in enumerate(grid):
-        for name, arr in series.items():
-            values[name] = arr[k]
-        if k in save_set:
-            rep = cm.report(t, state, values, columns)
-            for c, val in zip(columns, rep):
-                out[c].append(np.array(val, dtype=float, copy=True))
-        if k == len(grid) - 1:
-            break
-        r = cm.rates(t, state, values)
-        state = [s + d * time_step for s, d in zip(state, r)]
-    return {c: np.stack([np.broadcast_to(v, np.broadcast_shapes(*[x.shape for x in vs]))
-                         for v in vs])
-            for c, vs in out.items()}
+    unknown = [c for c in columns if c not in cm.outputs]
+    if unknown:
+        raise KeyError(f"unknown output column(s) {unknown}")
+    shapes = [np.shape(v) for v in constants.values()]
+    shapes += [np.shape(v)[1:] for v in series.values()]
+    shape = np.broadcast_shapes(*shapes) if shapes else ()
+    m = int(np.prod(shape, dtype=np.int64))
+    T = len(grid)
+
+    def flat_c(v):
+        return np.broadcast_to(np.asarray(v, float), shape).reshape(m)
+
+    def flat_s(v):  # -> (T, m)
+        a = np.asarray(v, float)
+        return np.broadcast_to(a.reshape(T, -1) if a.ndim > 1 else a[:, None], (T, m))
+
+    if cm is not default:
+        res = _integrate_numpy(cm, {k: flat_c(v) for k, v in constants.items()},
+                               {k: flat_s(v) for k, v in series.items()}, T - 1,
+                               time_step, save_idx, columns, m)
+        return {c: res[c].reshape((len(save_idx),) + shape) for c in columns}
+
+    kernel = get_kernel(tuple(series), backend)
+    P = np.empty((m, len(kernel.constants)))
+    for j, name in enumerate(kernel.constants):
+        P[:, j] = flat_c(constants[name])
+    rows = [flat_s(series[n]) if n in series else
+            np.broadcast_to(flat_c(constants[n])[None, :], (T, m)) for n in kernel.varying]
+    shared = m > 0 and all(np.all(r == r[:, :1]) for r in rows)
+    if shared:
+        S = np.stack([r[:, 0] for r in rows])[None]
+        sidx = np.zeros(m, dtype=np.int64)
+    else:
+        S = np.stack(rows, axis=0).transpose(2, 0, 1)
+        sidx = np.arange(m, dtype=np.int64)
+    save_mask = np.zeros(T, dtype=bool)
+    save_mask[save_idx] = True
+    out = kernel.run(P, S, sidx, save_mask, columns, time_step)
+    return {c: out[:, :, j].T.reshape((len(save_idx),) + shape)
+            for j, c in enumerate(columns)}
