@@ -235,20 +235,22 @@ def time_varying_names(model: StockFlowModel | None = None) -> tuple[str, ...]:
 def kernel_varying(series_names) -> tuple[str, ...]:
     """The canonical set of per-step inputs of the kernel that serves ``series_names``.
 
-    Two kernels cover every scenario: one for events (and leadership changes),
-    one that also reads every lever per step (for scenarios with lever changes).
+    Two kernels cover every scenario: one for events only (every other value is a
+    constant, hoisted out of the time loop where possible), one that also reads
+    ``leadership_quality`` and every lever per step (leadership changes with a
+    new quality, lever changes).
     """
     model = build_model()
-    base = tuple(i.name for i in model.inputs) + ("leadership_quality",)
+    base = tuple(i.name for i in model.inputs)
     extra = set(series_names) - set(base)
     if not extra:
         return base
-    allowed = set(time_varying_names(model)) | set(base)
-    bad = sorted(extra - allowed)
+    allowed = time_varying_names(model)
+    bad = sorted(extra - set(allowed))
     if bad:
         raise ValueError(f"{bad} cannot vary in time (only event inputs, "
                          "leadership_quality and levers can)")
-    return base + tuple(n for n in time_varying_names(model) if n not in base)
+    return base + allowed
 
 
 def _kernel_source(model: StockFlowModel, varying: tuple[str, ...]) -> tuple[str, dict]:
@@ -452,8 +454,8 @@ def get_kernel(varying: tuple[str, ...] | None = None, backend: str = "auto") ->
     Parameters
     ----------
     varying : tuple of str, optional
-        Per-step inputs (default: the event inputs and ``leadership_quality``);
-        see :func:`kernel_varying`.
+        Names given as time series (default: the event inputs only); the kernel
+        serving them is chosen by :func:`kernel_varying`.
     backend : {"auto", "numba", "numpy"}
         ``"auto"`` uses numba when it imports and compiles, else numpy.
     """
