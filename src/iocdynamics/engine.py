@@ -461,8 +461,15 @@ def get_kernel(varying: tuple[str, ...] | None = None, backend: str = "auto") ->
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    key = (tuple(varying or ()), backend)
+    if key in _KERNELS:
+        return _KERNELS[key]
     varying = kernel_varying(varying or ())
-    key = (varying, backend)
+    key2 = (varying, backend)
+    if key2 in _KERNELS:
+        _KERNELS[key] = _KERNELS[key2]
+        return _KERNELS[key2]
+    key = key2
     if key in _KERNELS:
         return _KERNELS[key]
     model = build_model()
@@ -588,6 +595,16 @@ def integrate(constants: Mapping[str, np.ndarray | float],
         return {c: res[c].reshape((len(save_idx),) + shape) for c in columns}
 
     kernel = get_kernel(tuple(series), backend)
+    save_mask = np.zeros(T, dtype=bool)
+    save_mask[save_idx] = True
+    if shape == () and all(np.ndim(v) == 1 for v in series.values()):  # one run
+        P = np.array([[float(constants[n]) for n in kernel.constants]])
+        S = np.empty((1, len(kernel.varying), T))
+        for i, name in enumerate(kernel.varying):
+            S[0, i] = series[name] if name in series else float(constants[name])
+        out = kernel.run(P, S, np.zeros(1, dtype=np.int64), save_mask, columns, time_step,
+                         parallel=False)
+        return {c: out[0, :, j] for j, c in enumerate(columns)}
     P = np.empty((m, len(kernel.constants)))
     for j, name in enumerate(kernel.constants):
         P[:, j] = flat_c(constants[name])
@@ -600,8 +617,6 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     else:
         S = np.stack(rows, axis=0).transpose(2, 0, 1)
         sidx = np.arange(m, dtype=np.int64)
-    save_mask = np.zeros(T, dtype=bool)
-    save_mask[save_idx] = True
     out = kernel.run(P, S, sidx, save_mask, columns, time_step)
     return {c: out[:, :, j].T.reshape((len(save_idx),) + shape)
             for j, c in enumerate(columns)}

@@ -217,8 +217,11 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
                 f"({p.units}). {int(bad.sum())} row(s) are affected.")
     # Euler stability: the time step must stay <= half the shortest time constant
     values = dict(base.values)
-    cols = list(df.columns)
-    arr = df.to_numpy(dtype=float)
+    relevant = _time_constant_names(values)
+    cols = [c for c in df.columns if c in relevant]
+    if not cols:
+        return
+    arr = df[cols].to_numpy(dtype=float)
     for i in range(arr.shape[0]):
         values.update(zip(cols, arr[i]))
         tau = shortest_time_constant(values)
@@ -227,6 +230,29 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
                 f"parameter table: row {df.index[i]!r} makes the shortest adjustment time "
                 f"{tau:g} months; the base scenario's time_step = {base.time_step:g} must be "
                 f"<= {tau / 2:g}. Lower time_step in the base scenario or narrow the ranges.")
+
+
+class _KeyLog(dict):
+    """A dict that remembers which keys were read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def _time_constant_names(values: Mapping[str, float]) -> set[str]:
+    """Names :func:`shortest_time_constant` reads (on every branch it has)."""
+    names: set[str] = set()
+    for effectiveness in (0.0, 1.0):
+        probe = _KeyLog(values)
+        probe["evaluation_effectiveness"] = effectiveness
+        shortest_time_constant(probe)
+        names |= probe.read
+    return names
 
 
 def _plan_frame(df: pd.DataFrame, base: Scenario, columns: tuple[str, ...],
