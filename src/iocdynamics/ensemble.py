@@ -83,8 +83,7 @@ class EnsemblePlan:
     def fingerprint(self, chunk_size: int) -> str:
         """A hash of every input that determines the numbers (for resuming)."""
         h = hashlib.sha256()
-        kernel_src = engine.get_kernel(self.varying, "numpy").source
-        for part in (kernel_src, repr(self.columns), repr(self.constants),
+        for part in (engine.compile_model().source, repr(self.columns), repr(self.constants),
                      repr(self.varying), repr((self.final_time, self.time_step, chunk_size))):
             h.update(part.encode())
         h.update(np.ascontiguousarray(self.save_times).tobytes())
