@@ -542,8 +542,8 @@ def build_model() -> StockFlowModel:
         Polarity("A4", "indicated_vision_clarity", "leadership_quality", +1),
         Polarity("A4", "vision_sharedness", "leadership_change_input", -1),
         Polarity("A5", "indicated_faith", "perceived_progress", +1),
-        Polarity("A5", "perceived_progress", "evaluation_round_active", +1,
-                 "when progress exceeds what is perceived"),
+        Polarity("A5", "progress_dissemination", "progress_signal", +1,
+                 "during a round, perception moves toward actual progress"),
         Polarity("A5", "progress_signal", "ambition_level", -1),
         Polarity("A5", "task_success", "planning", +1),
         Polarity("P1", "indicated_collaborative_behaviour", "relational_strain", -1),
@@ -560,8 +560,8 @@ def build_model() -> StockFlowModel:
                  "at formalisation > 0 in a voluntary, non-integrative arrangement"),
         Polarity("F4", "indicated_trust", "contract_is_mou", +1,
                  "at formalisation > 0 in a voluntary arrangement"),
-        Polarity("F5", "initial:trust", "mandated", -1),
-        Polarity("F5", "indicated_trust", "mandated", -1),
+        Polarity("F5", "carried_in_trust", "mandated", -1),
+        Polarity("F5", "relational_mistrust_factor", "mandated", -1),
         Polarity("L1", "indicated_collaborative_behaviour", "risk_tolerance", +1),
         Polarity("L1", "indicated_trust", "task_success", +1),
         Polarity("L1", "task_success", "collaborative_behaviour", +1),
@@ -575,7 +575,6 @@ def build_model() -> StockFlowModel:
     omitted = {}
     model = StockFlowModel("ioc", list(PARAMETERS.values()), inputs, auxes, flows, stocks,
                            polarities, omitted)
-    # Touch the lazily computed views so that an inconsistency fails at build time.
-    model.symbols
-    model.computation_order
+    # Compute the lazily built views now, so that an inconsistency fails at build time.
+    _ = (model.symbols, model.computation_order)
     return model

@@ -5,7 +5,7 @@ Every function draws on axes it is given (or makes its own) and returns them.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -15,9 +15,10 @@ says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 Group = Literal["context", "lever", "mechanism", "initial"]
 Kind = Literal["float", "int", "bool", "choice"]

@@ -40,10 +40,11 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -138,7 +139,7 @@ class Scenario:
 
     # ------------------------------------------------------------ construction
     @classmethod
-    def from_file(cls, path: str | Path) -> "Scenario":
+    def from_file(cls, path: str | Path) -> Scenario:
         """Read and validate a scenario TOML file."""
         path = Path(path)
         try:
@@ -153,11 +154,11 @@ class Scenario:
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> "Scenario":
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
         """Validate a scenario given as a (TOML-shaped) mapping."""
         return _parse(data, source)
 
-    def with_values(self, **values: float) -> "Scenario":
+    def with_values(self, **values: float) -> Scenario:
         """A copy with some model constants replaced (registry names, validated)."""
         new = dict(self.values)
         for k, v in values.items():
@@ -251,7 +252,7 @@ def _export(p: Parameter, value: float):
     return value
 
 
-def load_scenario(scenario: "str | Path | Mapping[str, Any] | Scenario") -> Scenario:
+def load_scenario(scenario: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
     """Accept a path, a dict or a :class:`Scenario` and return a validated Scenario."""
     if isinstance(scenario, Scenario):
         return scenario

@@ -123,7 +123,8 @@ def layout(model: StockFlowModel) -> list[Sketch]:
     counter = [0]
     core = _View("1 Collaboration dynamics", counter)
     for name in (s.name for s in model.stocks):
-        core.taken.add((round(STOCK_POSITIONS[name][0] / 130), round(STOCK_POSITIONS[name][1] / 40)))
+        sx, sy = STOCK_POSITIONS[name]
+        core.taken.add((round(sx / 130), round(sy / 40)))
 
     # stocks
     for s in model.stocks:

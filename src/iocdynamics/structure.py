@@ -9,9 +9,10 @@ second copy of an equation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Literal
+from typing import Literal
 
 import sympy as sp
 
@@ -195,6 +196,20 @@ class StockFlowModel:
         """Initial value of ``stock`` in terms of parameters (and inputs at time 0)."""
         st = next(s for s in self.stocks if s.name == stock)
         return self.resolve(st.initial)
+
+    def initial_value(self, stock: str) -> sp.Expr:
+        """Initial value of ``stock`` in terms of parameters only (inputs at their
+        time-0 values): auxiliaries resolved, other stocks replaced by their own
+        initial values."""
+        stock_syms = {self.symbols[s.name]: s.name for s in self.stocks}
+        expr = self.resolved_initial(stock).xreplace({TIME: sp.Integer(0)})
+        for _ in range(len(self.stocks) + 1):
+            deps = [s for s in expr.free_symbols if s in stock_syms]
+            if not deps:
+                return expr
+            expr = expr.xreplace({s: self.resolved_initial(stock_syms[s]) for s in deps})
+            expr = expr.xreplace({TIME: sp.Integer(0)})
+        raise ValueError(f"circular initial values around {stock!r}")
 
     def claim_index(self) -> dict[str, list[str]]:
         """Claim id -> names of the elements that encode it."""

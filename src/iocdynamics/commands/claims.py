@@ -1,0 +1,24 @@
+"""``iocdyn claims``: the claims table (claim -> equation terms -> tests)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("claims", help="print or write the claims table")
+    p.add_argument("-o", "--output", help="write Markdown to this file instead of printing")
+    p.add_argument("--claims-file", help="path of CLAIMS.md (default: "
+                                          "../shared/theory/CLAIMS.md beside the checkout)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from ..claims import claims_markdown, claims_table, read_claims
+    from ..io import atomic_write_text
+
+    text = claims_markdown(claims_table(read_claims(args.claims_file)))
+    if args.output:
+        atomic_write_text(args.output, text)
+        print(f"wrote {args.output}")
+    else:
+        print(text)
+    return 0

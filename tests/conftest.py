@@ -1,0 +1,28 @@
+"""Shared fixtures: paths, the model, bundled scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "experiments" / "scenarios"
+CLAIMS_FILE = ROOT.parent / "shared" / "theory" / "CLAIMS.md"
+
+
+@pytest.fixture(scope="session")
+def model():
+    from iocdynamics.equations import build_model
+
+    return build_model()
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+def bundled(name: str) -> Path:
+    """Path of a bundled scenario by stem."""
+    return SCENARIOS / f"{name}.toml"

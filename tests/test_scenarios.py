@@ -1,0 +1,178 @@
+"""Scenario files: defaults, validation errors that name the place and the fix."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iocdynamics.registry import PARAMETERS
+from iocdynamics.scenario import Scenario, ScenarioError, load_scenario
+
+from .conftest import SCENARIOS
+
+
+def write(tmp_path, text: str):
+    p = tmp_path / "case.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def error_of(tmp_path, text: str) -> str:
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_file(write(tmp_path, text))
+    return str(exc.value)
+
+
+def test_missing_keys_take_registry_defaults():
+    sc = Scenario.from_dict({})
+    assert all(sc.values[k] == p.default for k, p in PARAMETERS.items())
+    assert (sc.final_time, sc.time_step, sc.save_interval) == (60.0, 0.125, 1.0)
+
+
+def test_the_issue_example_vocabulary_loads(tmp_path):
+    text = """
+name = "voluntary buddying"
+[simulation]
+final_time = 60
+time_step = 0.125
+[context]
+history_of_collaboration = 0.8
+partner_reputation = 0.7
+legacy_of_failures = 0.1
+financial_constraints = 0.3
+regulatory_support = 0.6
+organisation_size = 0.3
+number_of_organisations = 2
+cross_sector = false
+mandated = false
+integration = 0.2
+stakeholder_involvement = 0.6
+professional_threat = 0.2
+geographic_proximity = 0.7
+it_compatibility = 0.5
+cultural_distance = 0.3
+power_imbalance = 0.2
+leadership_quality = 0.7
+[levers]
+contract = "none"
+formalisation = 0.0
+evaluation_interval = 6
+ambition = 1.0
+meeting_frequency = 1.0
+conflict_resolution = 0.5
+external_broker = false
+joint_appointments = 0.0
+patient_public_engagement = 0.5
+[[events]]
+at = 12
+kind = "quick_win"
+size = 1.0
+"""
+    sc = Scenario.from_file(write(tmp_path, text))
+    assert sc.values["history_of_collaboration"] == 0.8
+    assert sc.values["contract_is_mou"] == 0 and sc.values["contract_is_binding"] == 0
+    assert sc.events[0].kind == "quick_win" and sc.events[0].at == 12
+
+
+def test_out_of_range_names_file_key_value_and_range(tmp_path):
+    msg = error_of(tmp_path, "[context]\nhistory_of_collaboration = 1.5\n")
+    assert "case.toml" in msg and "history_of_collaboration" in msg and "1.5" in msg
+    assert "0 to 1" in msg
+
+
+def test_unknown_key_suggests_the_closest(tmp_path):
+    msg = error_of(tmp_path, "[context]\nhistory_of_colaboration = 0.5\n")
+    assert "unknown key 'history_of_colaboration'" in msg
+    assert "did you mean 'history_of_collaboration'" in msg
+
+
+def test_wrong_types_are_rejected(tmp_path):
+    assert "expected true or false" in error_of(tmp_path, "[context]\nmandated = 1\n")
+    assert "whole number" in error_of(tmp_path, "[context]\nnumber_of_organisations = 2.5\n")
+    assert "wrong type" in error_of(tmp_path, "[levers]\nformalisation = \"high\"\n")
+
+
+def test_contract_vocabulary(tmp_path):
+    msg = error_of(tmp_path, "[levers]\ncontract = \"handshake\"\n")
+    assert "'none', 'mou', 'binding'" in msg
+    sc = Scenario.from_dict({"levers": {"contract": "binding"}})
+    assert sc.values["contract_is_binding"] == 1 and sc.values["contract_is_mou"] == 0
+
+
+@pytest.mark.parametrize("event, fragment", [
+    ("at = 12\nkind = \"merger\"", "not an event kind the model has"),
+    ("at = 75\nkind = \"quick_win\"", "out of range"),
+    ("at = 5\nkind = \"quick_win\"\nsize = 0", "size = 0"),
+    ("kind = \"quick_win\"", "needs both 'at'"),
+    ("at = 5\nkind = \"quick_win\"\nleadership_quality = 0.5", "only allowed on a leadership"),
+])
+def test_bad_events(tmp_path, event, fragment):
+    msg = error_of(tmp_path, f"[[events]]\n{event}\n")
+    assert "event 1" in msg and fragment in msg
+
+
+def test_two_events_of_a_kind_in_one_step_are_rejected(tmp_path):
+    msg = error_of(tmp_path, "[[events]]\nat = 5\nkind = \"quick_win\"\n"
+                             "[[events]]\nat = 5.01\nkind = \"quick_win\"\n")
+    assert "same time step" in msg
+
+
+def test_time_step_too_long_for_the_fastest_adjustment(tmp_path):
+    msg = error_of(tmp_path, "[simulation]\ntime_step = 1.0\nfinal_time = 60\n")
+    assert "time_step = 1" in msg and "Euler" in msg
+
+
+def test_save_interval_must_fit_the_grid(tmp_path):
+    msg = error_of(tmp_path, "[simulation]\nsave_interval = 0.3\n")
+    assert "save_interval" in msg and "multiple" in msg
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    assert "case.toml: not valid TOML" in error_of(tmp_path, "[context\n")
+
+
+def test_lever_change_validation(tmp_path):
+    msg = error_of(tmp_path, "[[lever_changes]]\nat = 10\nlever = \"formalisation\"\n"
+                             "value = 2\n")
+    assert "formalisation" in msg and "0 to 1" in msg
+    msg = error_of(tmp_path, "[[lever_changes]]\nat = 10\nlever = \"history_of_collaboration\""
+                             "\nvalue = 0.2\n")
+    assert "unknown key 'history_of_collaboration'" in msg
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_bundled_scenarios_load_and_round_trip(path):
+    sc = load_scenario(path)
+    again = Scenario.from_dict(sc.to_dict(), source=str(path))
+    assert dict(again.values) == dict(sc.values)
+    assert again.events == sc.events and again.claims == sc.claims
+    assert sc.claims, "each bundled scenario says which claims it illustrates"
+
+
+def test_events_become_impulses_on_the_grid():
+    sc = Scenario.from_dict({"events": [{"at": 12, "kind": "quick_win", "size": 0.5}]})
+    series = sc.input_series()["quick_win_input"]
+    grid = sc.grid()
+    assert np.isclose(np.sum(series) * sc.time_step, 0.5)
+    assert series[np.argmin(np.abs(grid - 12))] == 0.5 / sc.time_step
+
+
+_float_params = [p for p in PARAMETERS.values() if p.kind == "float"
+                 and p.group in ("context", "lever")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_in_range_context_and_levers_are_accepted(data):
+    ctx = {}
+    levers = {}
+    for p in _float_params:
+        v = data.draw(st.floats(p.lower, p.upper, allow_nan=False), label=p.name)
+        (ctx if p.group == "context" else levers)[p.name] = v
+    sc = Scenario.from_dict({"context": ctx, "levers": levers})
+    for k, v in {**ctx, **levers}.items():
+        assert math.isclose(sc.values[k], v)
