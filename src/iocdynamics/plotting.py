@@ -108,11 +108,15 @@ def mark_events(ax, scenario: Scenario, numbered: bool = True):
     return ax
 
 
-def plot_dissolution(ax, df: pd.DataFrame):
-    """Shade the period after the partnership dissolved, if it did."""
+def plot_dissolution(ax, df: pd.DataFrame, text: bool = True):
+    """Shade the period after the partnership dissolved, if it did (and say so)."""
     if "active" in df and (df["active"] < 0.5).any():
         t0 = df.index[np.argmax(df["active"].to_numpy() < 0.5)]
-        ax.axvspan(t0, df.index[-1], color="0.85", zorder=0, label="dissolved")
+        ax.axvspan(t0, df.index[-1], color="0.88", zorder=0)
+        if text:
+            ax.text(t0, 0.5, f"  partnership dissolved (month {t0:g})",
+                    transform=ax.get_xaxis_transform(), fontsize=8, color="0.3",
+                    va="center", ha="left")
     return ax
 
 
@@ -151,7 +155,7 @@ def plot_scenario(df: pd.DataFrame, scenario: Scenario | None = None, axes=None)
                       ylabel="Relative to baseline", title="Performance (0 = baseline)")
     bottom.axhline(0, color="0.4", lw=0.8)
     for ax in axes:
-        plot_dissolution(ax, df)
+        plot_dissolution(ax, df, text=ax is top)
         if scenario is not None:
             mark_events(ax, scenario, numbered=False)
     for ax in axes[:-1]:
