@@ -104,3 +104,27 @@ def test_events_are_pysd_params_not_package_magic(translated):
     before = hit.index < 12
     assert np.allclose(hit["trust"][before], base["trust"][before])
     assert (hit["trust"][hit.index > 12] > base["trust"][hit.index > 12]).all()
+
+
+def test_sketch_places_every_variable_on_one_view(tmp_path):
+    """PySD reads the sketch (split_views): three views, each variable on exactly one,
+    the stocks and flows on the dynamics view."""
+    import shutil
+    import warnings
+
+    import pysd
+
+    src = tmp_path / "ioc.mdl"
+    shutil.copyfile(pysd_runner.model_file("mdl"), src)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = pysd.read_vensim(str(src), split_views=True)
+    modules = model.modules
+    assert len(modules) == 3
+    placed = [v for names in modules.values() for v in names]
+    assert len(placed) == len(set(placed))
+    m = build_model()
+    everything = set(PARAMETERS) | set(m.symbols) - {"time"}
+    assert set(placed) == everything
+    dynamics = next(names for key, names in modules.items() if "dynamics" in key)
+    assert {s.name for s in m.stocks} | {f.name for f in m.flows} <= set(dynamics)

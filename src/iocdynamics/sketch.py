@@ -113,6 +113,8 @@ def layout(model: StockFlowModel) -> list[Sketch]:
     stocks = {s.name for s in model.stocks}
     # an auxiliary is dynamic if it depends (directly or not) on a stock or input
     dynamic: set[str] = set(stocks) | {i.name for i in model.inputs}
+    dynamic |= {a.name for a in model.auxiliaries
+                if any(str(x) == "time" for x in a.expr.free_symbols)}
     changed = True
     while changed:
         changed = False
