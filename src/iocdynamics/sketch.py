@@ -26,20 +26,21 @@ _NAME = VensimPrinter().name_of
 
 STOCK_POSITIONS = {
     "vision_sharedness": (250, 150),
-    "cultural_assimilation": (750, 150),
-    "confidence": (1250, 150),
-    "trust": (750, 500),
-    "risk_tolerance": (1250, 500),
-    "collaborative_behaviour": (1750, 500),
-    "capability": (2250, 500),
-    "conflict": (750, 850),
-    "time_below_critical": (1750, 850),
-    "performance": (2250, 850),
-    "vision_clarity": (250, 1200),
-    "faith": (750, 1200),
-    "perceived_progress": (1250, 1200),
-    "ambition_level": (1750, 1200),
+    "cultural_assimilation": (950, 150),
+    "confidence": (1650, 150),
+    "trust": (950, 550),
+    "risk_tolerance": (1650, 550),
+    "collaborative_behaviour": (2350, 550),
+    "capability": (3050, 550),
+    "conflict": (950, 950),
+    "time_below_critical": (2350, 950),
+    "performance": (3050, 950),
+    "vision_clarity": (250, 1350),
+    "faith": (950, 1350),
+    "perceived_progress": (1650, 1350),
+    "ambition_level": (2350, 1350),
 }
+SLOT_W, SLOT_H = 190, 45  # grid on which auxiliaries are placed without overlap
 
 
 @dataclass
@@ -79,15 +80,15 @@ class _View:
         return i
 
     def free_slot(self, x: int, y: int) -> tuple[int, int]:
-        """Nearest unoccupied slot of a 130 x 40 grid around (x, y)."""
-        gx, gy = round(x / 130), round(y / 40)
+        """Nearest unoccupied slot of the placement grid around (x, y)."""
+        gx, gy = round(x / SLOT_W), round(y / SLOT_H)
         for r in range(0, 60):
             for dx in range(-r, r + 1):
                 for dy in (-r, r) if abs(dx) != r else range(-r, r + 1):
                     cand = (gx + dx, gy + dy)
                     if cand not in self.taken and cand[0] >= 1 and cand[1] >= 1:
                         self.taken.add(cand)
-                        return cand[0] * 130, cand[1] * 40
+                        return cand[0] * SLOT_W, cand[1] * SLOT_H
         raise RuntimeError("no free slot")  # pragma: no cover
 
     def arrow(self, src: str, dst: str) -> None:
@@ -126,7 +127,8 @@ def layout(model: StockFlowModel) -> list[Sketch]:
     core = _View("1 Collaboration dynamics", counter)
     for name in (s.name for s in model.stocks):
         sx, sy = STOCK_POSITIONS[name]
-        core.taken.add((round(sx / 130), round(sy / 40)))
+        core.taken.update({(round(sx / SLOT_W) + dx, round(sy / SLOT_H))
+                           for dx in (-1, 0, 1)})
 
     # stocks
     for s in model.stocks:
@@ -141,10 +143,10 @@ def layout(model: StockFlowModel) -> list[Sketch]:
         outs = [f for f in flows if f.direction == "out"]
         for side, group in ((-1, ins), (1, outs)):
             for k, f in enumerate(group):
-                fy = y + (k - (len(group) - 1) / 2) * 36
+                fy = y + (k - (len(group) - 1) / 2) * 48
                 fy = int(round(fy))
-                vx = x + side * 150
-                cx = x + side * 250
+                vx = x + side * 130
+                cx = x + side * 225
                 cloud = core.add(f"12,{{id}},48,{cx},{fy},10,8,0,3,0,-1,0,0,0")
                 valve = core.add(f"11,{{id}},0,{vx},{fy},6,8,34,3,0,0,1,0,0,0")
                 label = _NAME(f.name)
@@ -162,8 +164,9 @@ def layout(model: StockFlowModel) -> list[Sketch]:
                     core.add(f"1,{{id}},{valve},{core.ids[s.name]},100,0,0,22,0,0,0,"
                              f"-1--1--1,,1|({(vx + sx) // 2},{fy})|")
                 core.ids[f.name], core.pos[f.name] = valve, (vx, fy)
-                core.taken.update({(round(vx / 130), round(fy / 40)),
-                                   (round(cx / 130), round(fy / 40))})
+                core.taken.update({(round(vx / SLOT_W), round(fy / SLOT_H)),
+                                   (round(vx / SLOT_W), round((fy + 14) / SLOT_H)),
+                                   (round(cx / SLOT_W), round(fy / SLOT_H))})
     # dynamic auxiliaries near the stocks they read
     for a in model.auxiliaries:
         if a.name not in dynamic:
@@ -177,8 +180,8 @@ def layout(model: StockFlowModel) -> list[Sketch]:
         core.variable(a.name, *core.free_slot(x, y))
     # event inputs along the bottom
     for k, i in enumerate(model.inputs):
-        x, y = 250 + 330 * k, 1500
-        core.taken.add((round(x / 130), round(y / 40)))
+        x, y = 250 + 500 * k, 1600
+        core.taken.add((round(x / SLOT_W), round(y / SLOT_H)))
         core.variable(i.name, x, y)
     # static quantities used on this view: shadows
     used = set().union(*(deps[n] for n in deps if n in core.ids))
@@ -199,7 +202,7 @@ def layout(model: StockFlowModel) -> list[Sketch]:
         members = [p for p in model.parameters if p.group == group]
         for k, p in enumerate(members):
             ctx.variable(p.name, col, 60 + 45 * k)
-            ctx.taken.add((round(col / 130), round((60 + 45 * k) / 40)))
+            ctx.taken.add((round(col / SLOT_W), round((60 + 45 * k) / SLOT_H)))
     for a in model.auxiliaries:
         if a.name in static_aux:
             near = [ctx.pos[d] for d in deps[a.name] if d in ctx.pos]
