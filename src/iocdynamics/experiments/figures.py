@@ -1,0 +1,300 @@
+"""Figures of experiment results (matplotlib; no ``plt.show()``).
+
+Every ``plot_*`` function draws on the axes it is given (or makes its own) and
+returns them; the ``*_figure`` helpers lay out several panels and return the
+figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..plotting import COLORS, label
+from .metrics import METRICS
+from .spec import Heatmap
+from .summary import setting_titles, wilson_interval
+
+BAND_ALPHAS = ((0.05, 0.95, 0.18), (0.25, 0.75, 0.35))
+MAX_PANELS = 48
+
+
+def _axes(ax, figsize=(7, 4)):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_fan(times: np.ndarray, values: np.ndarray, ax=None, color: str = "#1f77b4",
+             label_text: str | None = None):
+    """Fan chart of an ensemble: the median and the 25-75% and 5-95% bands.
+
+    Parameters
+    ----------
+    times : array, shape (T,)
+    values : array, shape (members, T)
+    ax : matplotlib Axes, optional
+    color : str
+    label_text : str, optional
+        Legend label of the median line.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    values = np.asarray(values, dtype=float)
+    for lo, hi, alpha in BAND_ALPHAS:
+        ax.fill_between(times, np.quantile(values, lo, axis=0),
+                        np.quantile(values, hi, axis=0), color=color, alpha=alpha, lw=0)
+    ax.plot(times, np.median(values, axis=0), color=color, lw=1.8, label=label_text)
+    ax.set_xlim(times[0], times[-1])
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def fan_chart_figure(ds: xr.Dataset, stock: str, settings: pd.DataFrame,
+                     title: str = ""):
+    """Small multiples: one fan chart of ``stock`` per lever setting, shared axes.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    n = min(ds.sizes["setting"], MAX_PANELS)
+    ncols = min(n, 3 if n <= 9 else 4 if n <= 16 else 6)
+    nrows = math.ceil(n / ncols)
+    titles = setting_titles(settings)
+    shown = [t.replace(", ", "\n") if len(t) > 34 else t for t in titles[:n]]
+    lines = max(t.count("\n") + 1 for t in shown)
+    head = 0.16 * lines + 0.1
+    width, height = 3.1 * ncols + 0.7, (2.0 + head) * nrows + 1.0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), sharex=True,
+                             sharey=True, squeeze=False)
+    fig.subplots_adjust(left=0.66 / width, right=1 - 0.15 / width,
+                        bottom=0.75 / height, top=1 - (0.45 + head) / height,
+                        hspace=(head + 0.25) / 2.0, wspace=0.08)
+    t = ds["time"].values
+    color = COLORS.get(stock, "#1f77b4")
+    for i in range(nrows * ncols):
+        ax = axes.flat[i]
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        v = ds[stock].isel(setting=i).transpose("member", "time").values
+        plot_fan(t, v, ax=ax, color=color)
+        if stock == "performance":
+            ax.axhline(0, color="0.4", lw=0.8)
+        thr = ds.attrs.get("synergy_threshold")
+        if stock == "collaborative_behaviour" and thr is not None:
+            ax.axhline(thr, color="0.4", lw=0.8, ls="--")
+        ax.set_title(shown[i], fontsize=7.5)
+        ax.tick_params(labelsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("Time (months)", fontsize=8)
+    ylab = "Relative to baseline" if stock == "performance" else "Level (0-1)"
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylab, fontsize=8)
+    more = f" (first {n} of {ds.sizes['setting']} settings)" if n < ds.sizes["setting"] \
+        else ""
+    fig.suptitle(f"{title}: {label(stock)} per lever setting{more}", fontsize=11,
+                 y=1 - 0.12 / height, va="top")
+    handles = [Patch(color=color, alpha=0.18, label="5-95% of members"),
+               Patch(color=color, alpha=0.45, label="25-75%"),
+               plt.Line2D([], [], color=color, lw=1.8, label="median")]
+    if stock == "collaborative_behaviour" and ds.attrs.get("synergy_threshold") is not None:
+        handles.append(plt.Line2D([], [], color="0.4", lw=0.8, ls="--",
+                                  label="synergy threshold"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def _cell_statistic(values: np.ndarray, statistic: str, kind: str) -> float:
+    if kind == "binary":
+        return float(np.mean(values))
+    if kind == "censored":
+        v = np.where(np.isnan(values), np.inf, values)
+        q = {"median": 0.5, "p5": 0.05, "p95": 0.95}.get(statistic, 0.5)
+        out = float(np.quantile(v, q, method="inverted_cdf"))
+        return out if math.isfinite(out) else float("nan")
+    if statistic == "mean":
+        return float(np.mean(values))
+    q = {"median": 0.5, "p5": 0.05, "p95": 0.95}[statistic]
+    return float(np.quantile(values, q))
+
+
+def heatmap_table(metrics: xr.Dataset, settings: pd.DataFrame, hm: Heatmap,
+                  facet_level: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The ``y`` x ``x`` table of a heatmap (members of settings that share a cell
+    are pooled) and the levers pooled over."""
+    mask = np.ones(len(settings), dtype=bool)
+    for k, v in hm.where.items():
+        mask &= settings[k].astype(str).to_numpy() == v
+    if hm.facet is not None and facet_level is not None:
+        mask &= settings[hm.facet].astype(str).to_numpy() == facet_level
+    used = {hm.x, hm.y} | ({hm.facet} if hm.facet else set()) | set(hm.where)
+    pooled = [c for c in settings.columns if c not in used]
+    xs = list(dict.fromkeys(settings[hm.x]))
+    ys = list(dict.fromkeys(settings[hm.y]))
+    kind = METRICS[hm.metric].kind
+    table = pd.DataFrame(np.nan, index=ys, columns=xs)
+    v = metrics[hm.metric].transpose("setting", "member").values
+    for yv in ys:
+        for xv in xs:
+            sel = mask & (settings[hm.x].to_numpy() == xv) & (settings[hm.y].to_numpy() == yv)
+            if sel.any():
+                table.loc[yv, xv] = _cell_statistic(v[sel].ravel(), hm.statistic, kind)
+    table.index.name, table.columns.name = hm.y, hm.x
+    return table, pooled
+
+
+def plot_heatmap(table: pd.DataFrame, ax=None, vmin=None, vmax=None, cmap="viridis",
+                 fmt: str = "{:.2f}", colorbar_label: str | None = None):
+    """Heatmap of a table (rows = ``y`` levels, columns = ``x`` levels), each cell
+    annotated with its value; empty cells (NaN) are hatched grey.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax, figsize=(6, 4))
+    data = table.to_numpy(dtype=float)
+    masked = np.ma.masked_invalid(data)
+    cm = plt.get_cmap(cmap).copy()
+    cm.set_bad("0.85")
+    im = ax.imshow(masked, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
+    ax.set_xticks(range(data.shape[1]), [str(c) for c in table.columns], fontsize=8)
+    ax.set_yticks(range(data.shape[0]), [str(r) for r in table.index], fontsize=8)
+    ax.set_xlabel(label(str(table.columns.name)) if table.columns.name else "")
+    ax.set_ylabel(label(str(table.index.name)) if table.index.name else "")
+    lo, hi = im.get_clim()
+    for (i, j), val in np.ndenumerate(data):
+        if np.isnan(val):
+            ax.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="0.3")
+            continue
+        light = (val - lo) / (hi - lo + 1e-12) > 0.6
+        ax.text(j, i, fmt.format(val), ha="center", va="center", fontsize=7.5,
+                color="black" if light else "white")
+    if colorbar_label is not None:
+        ax.figure.colorbar(im, ax=ax, label=colorbar_label, shrink=0.9)
+    return ax
+
+
+def heatmap_figure(metrics: xr.Dataset, settings: pd.DataFrame, hm: Heatmap,
+                   title: str = ""):
+    """One heatmap per facet level (shared colour scale).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    facets = list(dict.fromkeys(settings[hm.facet])) if hm.facet else [None]
+    tables = [heatmap_table(metrics, settings, hm, f) for f in facets]
+    allv = np.concatenate([t.to_numpy(dtype=float).ravel() for t, _ in tables])
+    finite = allv[np.isfinite(allv)]
+    meta = METRICS[hm.metric]
+    if meta.kind == "binary":
+        vmin, vmax = 0.0, 1.0
+    elif finite.size:
+        vmin, vmax = float(finite.min()), float(finite.max())
+        if vmin == vmax:
+            vmin, vmax = vmin - 0.5, vmax + 0.5
+    else:
+        vmin, vmax = 0.0, 1.0
+    cmap = "magma_r" if hm.metric in ("dissolved", "months_below_baseline",
+                                      "time_to_synergy") else "viridis"
+    fig, axes = plt.subplots(1, len(facets), figsize=(4.6 * len(facets) + 1.6, 4.4),
+                             squeeze=False, layout="constrained")
+    for ax, f, (table, _) in zip(axes.flat, facets, tables):
+        fmt = "{:.0f}" if hm.metric in ("time_to_synergy", "months_below_baseline") \
+            else "{:.2f}"
+        plot_heatmap(table, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, fmt=fmt)
+        if f is not None:
+            ax.set_title(f"{label(hm.facet)} = {f}", fontsize=10)
+    for ax in list(axes.flat)[1:]:
+        ax.set_ylabel("")
+    stat = "probability" if meta.kind == "binary" else hm.statistic
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(vmin, vmax))
+    fig.colorbar(sm, ax=list(axes.flat), label=f"{meta.label}\n({stat} over members)",
+                 shrink=0.9)
+    pooled = tables[0][1]
+    sub = f"; pooled over {', '.join(pooled)}" if pooled else ""
+    where = "; " + ", ".join(f"{k}={v}" for k, v in hm.where.items()) if hm.where else ""
+    fig.suptitle(f"{title}: {stat} of {meta.label.split(' (')[0].lower()}{where}{sub}",
+                 fontsize=10.5)
+    if hm.metric == "time_to_synergy":
+        fig.supxlabel("n/a: that share of members never reached synergy by the "
+                 "horizon", fontsize=7.5, color="0.3")
+    return fig
+
+
+def plot_synergy_probability(metrics: xr.Dataset, settings: pd.DataFrame, ax=None,
+                             title: str = ""):
+    """Probability of reaching synergy by the horizon per lever setting, with 90%
+    Wilson intervals, and the probability of dissolution beside it.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    n_set = metrics.sizes["setting"]
+    ax = _axes(ax, figsize=(7.5, 0.32 * n_set + 1.6))
+    n = metrics.sizes["member"]
+    titles = setting_titles(settings)
+    y = np.arange(n_set)[::-1]
+    for name, color, off, lab in (("reached_synergy", COLORS["collaborative_behaviour"],
+                                   0.17, "reached synergy"),
+                                  ("dissolved", "#7f7f7f", -0.17, "dissolved")):
+        v = metrics[name].transpose("setting", "member").values
+        k = v.sum(axis=1)
+        p = k / n
+        lo, hi = wilson_interval(k, n)
+        ax.barh(y + off, p, height=0.32, color=color, alpha=0.85, label=lab)
+        ax.errorbar(p, y + off, xerr=[p - lo, hi - p], fmt="none", ecolor="0.2",
+                    elinewidth=0.8, capsize=2)
+    ax.set_yticks(y, titles, fontsize=7.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"Probability by the horizon (share of {n} members; bars: 90% interval)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    thr = metrics.attrs.get("synergy_threshold")
+    ax.set_title(f"{title}: reaching synergy (behaviour > {thr:g}) and dissolution"
+                 if thr is not None else title, fontsize=10)
+    return ax
+
+
+def plot_metric_ranges(summary: pd.DataFrame, metric: str, ax=None,
+                       titles: Sequence[str] | None = None):
+    """Median and 5-95% range of a continuous metric per setting (horizontal).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    n = len(summary)
+    ax = _axes(ax, figsize=(7, 0.3 * n + 1.5))
+    y = np.arange(n)[::-1]
+    med = summary[f"{metric}_median"].to_numpy()
+    lo, hi = summary[f"{metric}_p5"].to_numpy(), summary[f"{metric}_p95"].to_numpy()
+    ax.hlines(y, lo, hi, color="0.4", lw=2, alpha=0.6, label="5-95%")
+    ax.plot(med, y, "o", color=COLORS.get("performance"), label="median")
+    ax.set_yticks(y, titles if titles is not None else [str(i) for i in range(n)],
+                  fontsize=7.5)
+    ax.set_xlabel(METRICS[metric].label)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return ax
