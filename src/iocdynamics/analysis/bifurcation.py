@@ -155,6 +155,54 @@ def _trace(system, y0, t0, off, span, ds0=0.01, ds_max=0.02, ds_min=1e-5, max_st
     return pts
 
 
+def trace_branches(system: VectorField, lo: float, hi: float, n_seeds: int = 5,
+                   seed: int = 0, n_starts: int = 64,
+                   ds_max: float = 0.02) -> tuple[list[Branch], list[TippingPoint]]:
+    """Continue every equilibrium branch of a field with one symbolic parameter.
+
+    Parameters
+    ----------
+    system : VectorField
+        With exactly one entry in ``params``.
+    lo, hi : float
+        Parameter range.
+    n_seeds, seed, n_starts, ds_max
+        See :func:`continuation`.
+
+    Returns
+    -------
+    branches : list of Branch
+    tipping_points : list of TippingPoint
+    """
+    if len(system.params) != 1:
+        raise ValueError("trace_branches needs a field with exactly one symbolic parameter")
+    off, span = _scale(system, lo, hi)
+    branches: list[np.ndarray] = []
+    for pv in np.linspace(lo, hi, n_seeds):
+        for eq in find_equilibria(system, n_starts=n_starts, seed=seed, p=[pv]):
+            y0 = (np.append(eq.x, pv) - off) / span
+            if any(np.min(np.max(np.abs(b - y0), axis=1)) < 1.5 * ds_max for b in branches):
+                continue
+            t0 = _tangent(system, y0, off, span)
+            fwd = _trace(system, y0, t0, off, span, ds_max=ds_max)
+            bwd = _trace(system, y0, -t0, off, span, ds_max=ds_max)
+            branches.append(np.array(bwd[::-1] + fwd[1:]))
+    out, tips = [], []
+    for b in branches:
+        Y = off + b * span
+        x, p = Y[:, :-1], Y[:, -1]
+        cls = [classify(system.jacobians(xk, [pk])) for xk, pk in zip(x, p)]
+        stable = np.array([c.stable for c in cls])
+        out.append(Branch(p=p, x=x, stable=stable, types=[c.type for c in cls]))
+        dp = np.diff(p)
+        for k in range(1, len(p) - 1):
+            if dp[k - 1] * dp[k] < 0:
+                tips.append(TippingPoint("fold", float(p[k]), x[k]))
+            elif stable[k] != stable[k + 1] and dp[k] != 0:
+                tips.append(TippingPoint("stability change", float(p[k]), x[k]))
+    return out, tips
+
+
 def continuation(scenario, param: str, lo: float, hi: float, n_seeds: int = 5,
                  seed: int = 0, n_starts: int = 64, ds_max: float = 0.02,
                  **values: float) -> BifurcationDiagram:
@@ -185,30 +233,8 @@ def continuation(scenario, param: str, lo: float, hi: float, n_seeds: int = 5,
     if values:
         sc = sc.with_values(**values)
     system = autonomous_system(sc, params=[param], param_ranges={param: (lo, hi)})
-    off, span = _scale(system, lo, hi)
-    branches: list[np.ndarray] = []
-    for pv in np.linspace(lo, hi, n_seeds):
-        for eq in find_equilibria(system, n_starts=n_starts, seed=seed, p=[pv]):
-            y0 = (np.append(eq.x, pv) - off) / span
-            if any(np.min(np.max(np.abs(b - y0), axis=1)) < 1.5 * ds_max for b in branches):
-                continue
-            t0 = _tangent(system, y0, off, span)
-            fwd = _trace(system, y0, t0, off, span, ds_max=ds_max)
-            bwd = _trace(system, y0, -t0, off, span, ds_max=ds_max)
-            branches.append(np.array(bwd[::-1] + fwd[1:]))
-    out, tips = [], []
-    for b in branches:
-        Y = off + b * span
-        x, p = Y[:, :-1], Y[:, -1]
-        cls = [classify(system.jacobians(xk, [pk])) for xk, pk in zip(x, p)]
-        stable = np.array([c.stable for c in cls])
-        out.append(Branch(p=p, x=x, stable=stable, types=[c.type for c in cls]))
-        dp = np.diff(p)
-        for k in range(1, len(p) - 1):
-            if dp[k - 1] * dp[k] < 0:
-                tips.append(TippingPoint("fold", float(p[k]), x[k]))
-            elif stable[k] != stable[k + 1] and dp[k] != 0:
-                tips.append(TippingPoint("stability change", float(p[k]), x[k]))
+    out, tips = trace_branches(system, lo, hi, n_seeds=n_seeds, seed=seed,
+                               n_starts=n_starts, ds_max=ds_max)
     setting = ", ".join(f"{k} = {v:g}" for k, v in values.items())
     return BifurcationDiagram(scenario=sc.name, param=param, range=(lo, hi), system=system,
                               branches=out, tipping_points=tips,

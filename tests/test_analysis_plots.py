@@ -1,0 +1,133 @@
+"""Phase portraits, bifurcation diagrams and the analysis commands."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from iocdynamics.analysis.autonomous import autonomous_system  # noqa: E402
+from iocdynamics.analysis.bifurcation import (  # noqa: E402
+    continuation,
+    hysteresis_sweep,
+    plot_bifurcation,
+)
+from iocdynamics.analysis.phase import phase_data, plot_phase  # noqa: E402
+from iocdynamics.analysis.qss import QuasiSteadyState  # noqa: E402
+from iocdynamics.cli import main  # noqa: E402
+
+from .conftest import bundled  # noqa: E402
+
+SETTING = {"threshold_steepness": 12.0}
+
+
+def _lines(ax, gid):
+    return [np.column_stack(line.get_data()) for line in ax.get_lines()
+            if line.get_gid() == gid]
+
+
+@pytest.fixture(scope="module")
+def portrait():
+    return phase_data(bundled("imposed_buddying"), n_grid=41, n_basin=9, n_traj=2,
+                      formalisation=0.2, **SETTING)
+
+
+def test_plotted_nullclines_are_the_computed_ones(portrait):
+    fig, ax = plt.subplots()
+    assert plot_phase(portrait, ax=ax) is ax
+    for name in ("trust", "faith"):
+        drawn = _lines(ax, f"nullcline:{name}")
+        computed = portrait.nullclines[name]
+        assert drawn and len(drawn) == len(computed)
+        for a, b in zip(drawn, computed):
+            assert np.allclose(a, b)
+    plt.close(fig)
+
+
+def test_nullclines_are_zeros_of_the_reduced_field_and_meet_at_equilibria(portrait):
+    system = autonomous_system(bundled("imposed_buddying"), formalisation=0.2, **SETTING)
+    q = QuasiSteadyState(system)
+    scale = np.nanmax(np.abs(portrait.u))
+    for k, name in enumerate(("trust", "faith")):
+        pts = np.vstack(portrait.nullclines[name]).T
+        _, roots, _ = q.field(pts)
+        # zero up to the linear interpolation of a 41-point grid
+        assert np.nanmax(np.abs(roots[k])) < 0.02 * max(scale, 1e-3) + 5e-3
+    for e in portrait.equilibria:
+        for name in ("trust", "faith"):
+            d = min(np.min(np.hypot(seg[:, 0] - e.x, seg[:, 1] - e.y))
+                    for seg in portrait.nullclines[name])
+            assert d < 0.02
+
+
+def test_basins_and_markers_follow_the_equilibria(portrait):
+    assert len(portrait.attractors) == 2
+    assert set(np.unique(portrait.basins)) <= {-1, 0, 1}
+    assert {0, 1} <= set(np.unique(portrait.basins))
+    fig, ax = plt.subplots()
+    plot_phase(portrait, ax=ax)
+    marks = _lines(ax, "equilibrium")
+    assert len(marks) == len(portrait.equilibria)
+    for m, e in zip(marks, portrait.equilibria):
+        assert np.allclose(m[0], [e.x, e.y])
+    plt.close(fig)
+
+
+def test_fixed_mode_draws_the_frozen_two_stock_field():
+    data = phase_data(bundled("voluntary_buddying"), mode="fixed", n_grid=21, n_basin=5,
+                      n_traj=2, fixed={"conflict": 0.2})
+    assert "held" in data.note
+    assert data.equilibria and all(np.isfinite([e.x, e.y]).all() for e in data.equilibria)
+
+
+def test_bifurcation_branches_folds_and_hysteresis():
+    d = continuation(bundled("imposed_buddying"), "formalisation", 0.0, 1.0, **SETTING)
+    folds = [t for t in d.tipping_points if t.kind == "fold"]
+    assert folds, "the bistable setting has a tipping point"
+    for b in d.branches:
+        for pk, xk in zip(b.p[::5], b.x[::5]):
+            assert np.max(np.abs(d.system.rate(xk, [pk]))) < 1e-8
+    hysteresis_sweep(d, bundled("imposed_buddying"), n=11, **SETTING)
+    up, down = d.sweep_up, d.sweep_down
+    # every rest state of the sweeps lies on a stable branch
+    for ps, xs in (up, down):
+        for pk, xk in zip(ps, xs):
+            best = min(np.min(np.max(np.abs(b.x[b.stable] - xk), axis=1))
+                       for b in d.branches if b.stable.any())
+            assert best < 0.02, pk
+    # hysteresis: at the lower end the up sweep and the down sweep rest apart
+    i = d.system.index("collaborative_behaviour")
+    assert abs(up[1][0, i] - down[1][-1, i]) > 0.1
+    fig, ax = plt.subplots()
+    assert plot_bifurcation(d, "collaborative_behaviour", ax=ax) is ax
+    marks = _lines(ax, "tipping_point")
+    assert [m[0, 0] for m in marks] == pytest.approx([t.p for t in folds])
+    assert _lines(ax, "branch:stable") and _lines(ax, "branch:unstable")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["phase", "S", "--x", "trusty", "-o", "F"], "'trusty'"),
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "2"],
+     "registry bounds"),
+    (["bifurcation", "S", "--param", "mandated", "--range", "0", "1"], "'mandated'"),
+    (["equilibria", "S", "--set", "formalisation", "7"], "formalisation"),
+])
+def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
+    argv = [a if a != "S" else str(bundled("voluntary_buddying")) for a in argv]
+    argv = [a if a != "F" else str(tmp_path / "f.png") for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err
+
+
+def test_equilibria_command_writes_a_table(tmp_path, capsys):
+    out = tmp_path / "eq.csv"
+    assert main(["equilibria", str(bundled("voluntary_buddying")), "--starts", "24",
+                 "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "stable" in text and "trust" in text.splitlines()[0]
