@@ -192,6 +192,11 @@ def _kernel_constants(varying: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in cm.parameters + cm.inputs if n not in varying)
 
 
+def _plain(x: Any) -> Any:
+    """A numpy scalar as the Python number it holds (for messages)."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
     for col in df.columns:
         if col not in PARAMETERS:
@@ -211,7 +216,8 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
             i = int(np.flatnonzero(bad)[0])
             what = {"int": "a whole number", "bool": "0 or 1"}.get(p.kind, "a number")
             raise ScenarioError(
-                f"parameter table: row {df.index[i]!r}, column '{col}' = {df[col].iloc[i]!r} "
+                f"parameter table: row {_plain(df.index[i])!r}, column '{col}' = "
+                f"{_plain(df[col].iloc[i])!r} "
                 f"is out of range; expected {what} from {p.lower:g} to {p.upper:g} "
                 f"({p.units}). {int(bad.sum())} row(s) are affected.")
     # Euler stability: the time step must stay <= half the shortest time constant
@@ -226,7 +232,7 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
         tau = shortest_time_constant(values)
         if base.time_step > tau / 2 + 1e-12:
             raise ScenarioError(
-                f"parameter table: row {df.index[i]!r} makes the shortest adjustment time "
+                f"parameter table: row {_plain(df.index[i])!r} makes the shortest adjustment time "
                 f"{tau:g} months; the base scenario's time_step = {base.time_step:g} must be "
                 f"<= {tau / 2:g}. Lower time_step in the base scenario or narrow the ranges.")
 

@@ -1,0 +1,122 @@
+"""simulate_ensemble in process: members, coordinates, chunking, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iocdynamics.ensemble import sample_parameters, simulate_ensemble
+from iocdynamics.registry import PARAMETERS
+from iocdynamics.scenario import ScenarioError, load_scenario
+from iocdynamics.simulation import default_columns, simulate
+
+from .conftest import bundled
+
+TOLERANCE = 1e-9
+VARY = ["trust_build_time", "faith_threshold", "number_of_organisations", "mandated",
+        "leadership_quality"]
+
+
+def _frame(ds, i, columns):
+    return pd.DataFrame({c: ds[c].values[i] for c in columns},
+                        index=pd.Index(ds["time"].values, name="time"))
+
+
+def test_parameter_table_rows_match_pysd_runs_of_the_overridden_scenario():
+    base = load_scenario(bundled("voluntary_buddying"))
+    table = sample_parameters(3, VARY, seed=11)
+    ds = simulate_ensemble(table, base)
+    assert ds.sizes == {"member": 3, "time": len(base.save_times())}
+    assert list(ds.data_vars) == list(default_columns())
+    for i in range(3):
+        ref = simulate(base.with_values(**table.iloc[i].to_dict()), engine="pysd")
+        got = _frame(ds, i, ref.columns)
+        assert float((got - ref).abs().max().max()) <= TOLERANCE
+        for name in VARY:  # coordinates carry the varied values
+            assert ds[name].values[i] == table[name].iloc[i]
+
+
+def test_varying_a_lever_that_the_base_changes_in_time_matches_pysd():
+    """The member's value holds until the base scenario's lever change, as in PySD."""
+    base = load_scenario({"simulation": {"final_time": 24},
+                          "lever_changes": [{"at": 12, "lever": "formalisation",
+                                             "value": 0.9}],
+                          "levers": {"contract": "mou"}})
+    table = pd.DataFrame({"formalisation": [0.0, 0.5]})
+    ds = simulate_ensemble(table, base)
+    for i in range(2):
+        ref = simulate(base.with_values(formalisation=table.formalisation[i]),
+                       engine="pysd")
+        assert float((_frame(ds, i, ref.columns) - ref).abs().max().max()) <= TOLERANCE
+    # and the two members differ before the change
+    assert not np.allclose(ds["confidence"].values[0, 1:12], ds["confidence"].values[1, 1:12])
+
+
+def test_results_do_not_depend_on_chunking_or_backend():
+    table = sample_parameters(37, seed=5)
+    base = bundled("fig5_voluntary_partnership")
+    whole = simulate_ensemble(table, base, chunk_size=1000)
+    for kwargs in ({"chunk_size": 1}, {"chunk_size": 8}, {"chunk_size": 8,
+                                                          "backend": "numpy"}):
+        other = simulate_ensemble(table, base, **kwargs)
+        for c in whole.data_vars:
+            np.testing.assert_array_equal(other[c].values, whole[c].values)
+
+
+def test_scenario_members_carry_names_and_differing_values():
+    paths = [bundled("voluntary_buddying"), bundled("imposed_buddying")]
+    ds = simulate_ensemble(paths, columns=["trust", "performance"])
+    assert list(ds["scenario"].values) == [load_scenario(p).name for p in paths]
+    a, b = (load_scenario(p).values for p in paths)
+    differing = {k for k in PARAMETERS if a[k] != b[k]}
+    assert differing and differing <= set(ds.coords)
+    assert "trust_build_time" not in ds.coords or a["trust_build_time"] != b[
+        "trust_build_time"]
+    assert set(ds.data_vars) == {"trust", "performance"}
+
+
+def test_members_as_a_number_need_a_seed_and_are_reproducible():
+    with pytest.raises(ValueError, match="seed"):
+        simulate_ensemble(4)
+    a = simulate_ensemble(4, seed=2, columns=["trust"])
+    b = simulate_ensemble(4, seed=2, columns=["trust"])
+    c = simulate_ensemble(4, seed=3, columns=["trust"])
+    np.testing.assert_array_equal(a["trust"].values, b["trust"].values)
+    assert not np.array_equal(a["trust"].values, c["trust"].values)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 50), seed=st.integers(0, 2**32 - 1))
+def test_sampled_parameters_lie_within_registry_bounds(n, seed):
+    table = sample_parameters(n, seed=seed)
+    assert len(table) == n
+    for name in table.columns:
+        p = PARAMETERS[name]
+        assert p.group == "mechanism"
+        assert table[name].between(p.lower, p.upper).all()
+    pd.testing.assert_frame_equal(table, sample_parameters(n, seed=seed))
+
+
+def test_members_with_different_clocks_are_rejected_naming_the_scenario():
+    a = {"name": "monthly", "simulation": {"time_step": 0.125}}
+    b = {"name": "finer", "simulation": {"time_step": 0.0625}}
+    with pytest.raises(ValueError, match="'finer'.*time_step"):
+        simulate_ensemble([a, b])
+
+
+def test_bad_parameter_tables_get_clear_errors():
+    with pytest.raises(ScenarioError, match="unknown column 'trust_buld_time'.*"
+                                            "did you mean 'trust_build_time'"):
+        simulate_ensemble(pd.DataFrame({"trust_buld_time": [3.0]}))
+    with pytest.raises(ScenarioError, match=r"row 1, column 'faith_threshold' = 2\.0 is out "
+                                            r"of range.*0\.1 to 0\.9"):
+        simulate_ensemble(pd.DataFrame({"faith_threshold": [0.5, 2.0]}))
+    with pytest.raises(ScenarioError, match="whole number"):
+        simulate_ensemble(pd.DataFrame({"number_of_organisations": [2.5]}))
+    base = {"simulation": {"time_step": 0.25}}
+    with pytest.raises(ScenarioError, match="row 0 .*time_step"):
+        simulate_ensemble(pd.DataFrame({"trust_build_time": [2.0],
+                                        "trust_erosion_speedup": [8.0]}), base)
