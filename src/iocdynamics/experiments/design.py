@@ -68,6 +68,7 @@ class Design:
         n = len(self.samples)
         idx = np.repeat(np.asarray(group.settings), n)
         vals = self.values.iloc[idx].reset_index(drop=True)
+        vals = vals.loc[:, vals.notna().all()]  # levers the group sets on its timeline
         smp = pd.concat([self.samples] * len(group.settings), ignore_index=True)
         out = pd.concat([vals, smp], axis=1)
         return out.loc[:, ~out.columns.duplicated()]

@@ -172,19 +172,18 @@ def plot_heatmap(table: pd.DataFrame, ax=None, vmin=None, vmax=None, cmap="virid
     ax = _axes(ax, figsize=(6, 4))
     data = table.to_numpy(dtype=float)
     masked = np.ma.masked_invalid(data)
-    cm = plt.get_cmap(cmap).copy()
-    cm.set_bad("0.85")
+    cm = plt.get_cmap(cmap).with_extremes(bad="0.85")
     im = ax.imshow(masked, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
     ax.set_xticks(range(data.shape[1]), [str(c) for c in table.columns], fontsize=8)
     ax.set_yticks(range(data.shape[0]), [str(r) for r in table.index], fontsize=8)
     ax.set_xlabel(label(str(table.columns.name)) if table.columns.name else "")
     ax.set_ylabel(label(str(table.index.name)) if table.index.name else "")
-    lo, hi = im.get_clim()
     for (i, j), val in np.ndenumerate(data):
         if np.isnan(val):
             ax.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="0.3")
             continue
-        light = (val - lo) / (hi - lo + 1e-12) > 0.6
+        r, g, b, _ = im.cmap(im.norm(val))
+        light = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45
         ax.text(j, i, fmt.format(val), ha="center", va="center", fontsize=7.5,
                 color="black" if light else "white")
     if colorbar_label is not None:

@@ -81,7 +81,7 @@ DISTRIBUTIONS = {
     "bernoulli": ("p",),
 }
 EVENT_LEVER_KEYS = ("count", "first", "spacing", "size", "kind")
-FIGURE_KEYS = ("fan_stocks", "heatmap")
+FIGURE_KEYS = ("fan_stocks", "fan_where", "heatmap")
 HEATMAP_KEYS = ("x", "y", "metric", "facet", "where", "statistic")
 STATISTICS = ("median", "mean", "p5", "p95")
 DEFAULT_FAN_STOCKS = ("trust", "faith", "collaborative_behaviour", "performance")
@@ -135,10 +135,11 @@ class LeverAxis:
     name: str
     levels: tuple[Level, ...]
     events: EventPlan | None = None
+    base_label: str = "base"
 
     def labels(self) -> list[str]:
         """Short labels of the levels, for tables and figures."""
-        return [level_label(self.name, lv) for lv in self.levels]
+        return [level_label(self.name, lv, self.base_label) for lv in self.levels]
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,12 @@ class Heatmap:
 
 @dataclass(frozen=True)
 class FigureSpec:
+    """Figures to draw: fan charts of ``fan_stocks`` (for the settings matching
+    ``fan_where``, lever -> level label) and heatmaps."""
+
     fan_stocks: tuple[str, ...] = DEFAULT_FAN_STOCKS
     heatmaps: tuple[Heatmap, ...] = ()
+    fan_where: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -239,12 +244,12 @@ def _fmt_value(name: str, value) -> str:
     return _fmt(float(value))
 
 
-def level_label(name: str, level: Level) -> str:
+def level_label(name: str, level: Level, base_label: str = "base") -> str:
     """A short human-readable label of a lever level (e.g. ``"mou"``, ``"0.5"``,
     ``"none->binding@12"``, ``"none"`` for ``evaluation_interval = 0``)."""
     text = _fmt_value(name, level.value)
     if level.timed:
-        before = "base" if level.before is None else _fmt_value(name, level.before)
+        before = base_label if level.before is None else _fmt_value(name, level.before)
         text = f"{before}->{text}@{_fmt(level.at)}"
     return text
 
@@ -398,7 +403,16 @@ def _parse_event_lever(name: str, raw: Mapping, source: str, final_time: float) 
     return LeverAxis(name, tuple(Level(int(c)) for c in counts), plan)
 
 
-def _parse_levers(raw, source: str, final_time: float) -> tuple[LeverAxis, ...]:
+def _base_label(name: str, base: Scenario) -> str:
+    v = base.values
+    if name == "contract":
+        return ("binding" if v["contract_is_binding"] else
+                "mou" if v["contract_is_mou"] else "none")
+    return _fmt_value(name, v[name])
+
+
+def _parse_levers(raw, source: str, base: Scenario) -> tuple[LeverAxis, ...]:
+    final_time = base.final_time
     if not isinstance(raw, Mapping):
         raise ExperimentError(f"{source}: 'levers' must be a table ([levers]).")
     known = _lever_names()
@@ -447,7 +461,7 @@ def _parse_levers(raw, source: str, final_time: float) -> tuple[LeverAxis, ...]:
                                       "(months, before the base scenario's final_time).")
         if len(set(levels)) != len(levels):
             raise ExperimentError(f"{source}: [levers] {name} lists the same level twice.")
-        axes.append(LeverAxis(name, levels))
+        axes.append(LeverAxis(name, levels, base_label=_base_label(name, base)))
     return tuple(axes)
 
 
@@ -572,6 +586,11 @@ def _parse_figures(raw, levers: tuple[LeverAxis, ...], source: str) -> FigureSpe
         if s not in cols:
             raise _unknown(s, cols, "[figures] fan_stocks", source)
     names = [a.name for a in levers]
+    fan_where = raw.get("fan_where", {})
+    if not isinstance(fan_where, Mapping) or any(k not in names for k in fan_where):
+        raise ExperimentError(f"{source}: [figures] fan_where = {fan_where!r} must map levers "
+                              f"of this experiment ({', '.join(names)}) to a level label.")
+    fan_where = {k: _where_label(k, v) for k, v in fan_where.items()}
     maps = []
     hm = raw.get("heatmap", [])
     if not isinstance(hm, list):
@@ -602,8 +621,15 @@ def _parse_figures(raw, levers: tuple[LeverAxis, ...], source: str) -> FigureSpe
             raise ExperimentError(f"{source}: {where} where = {where_sel!r} must map levers "
                                   f"of this experiment ({', '.join(names)}) to a level label.")
         maps.append(Heatmap(h["x"], h["y"], h["metric"], h.get("facet"),
-                            {k: str(v) for k, v in where_sel.items()}, stat))
-    return FigureSpec(tuple(stocks), tuple(maps))
+                            {k: _where_label(k, v) for k, v in where_sel.items()}, stat))
+    return FigureSpec(tuple(stocks), tuple(maps), fan_where)
+
+
+def _where_label(lever: str, value) -> str:
+    """The level label a ``where`` value selects (``true`` -> ``"yes"``, 0.5 -> ``"0.5"``)."""
+    if isinstance(value, str):
+        return value
+    return _fmt_value(lever, value)
 
 
 # ------------------------------------------------------------------ entry points
@@ -643,7 +669,7 @@ def parse_experiment(data: Mapping[str, Any], source: str = "<dict>",
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ExperimentError(f"{source}: seed = {seed!r} must be a whole number >= 0.")
     base = _parse_base(data.get("base"), folder, source)
-    levers = _parse_levers(data.get("levers", {}), source, base.final_time)
+    levers = _parse_levers(data.get("levers", {}), source, base)
     unc = _parse_uncertainty(data.get("uncertainty"), source, folder)
     lever_params = set()
     for a in levers:

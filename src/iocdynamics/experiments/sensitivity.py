@@ -1,0 +1,372 @@
+"""Global sensitivity analysis with SALib: Morris screening and Sobol indices.
+
+A SALib *problem* is plain data (``{"num_vars", "names", "bounds"}``) built from
+the registry: :func:`build_problem`. The wrappers :func:`morris` and
+:func:`sobol` take a problem and any function ``f(X) -> {output: y}`` (``X`` of
+shape (samples, parameters)), so they are validated on functions with known
+indices independently of the model; :func:`model_function` turns a base
+scenario and a list of outputs into such a function on the fast engine, and
+:func:`run_sensitivity` writes tables and figures.
+
+Outputs are metric names of :data:`iocdynamics.experiments.metrics.METRICS`, a
+model variable at the horizon (``trust``) or at a month (``trust@24``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..registry import PARAMETERS
+from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
+
+METHODS = ("morris", "sobol")
+Problem = dict
+ModelFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+def build_problem(names: Sequence[str] | None = None,
+                  groups: Iterable[str] = ("mechanism",),
+                  bounds: Mapping[str, tuple[float, float]] | None = None,
+                  include_bool: bool = False) -> Problem:
+    """A SALib problem over registry parameters and their declared bounds.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Parameters to vary; default: every parameter of ``groups``.
+    groups : iterable of str
+        Registry groups used when ``names`` is not given.
+    bounds : mapping, optional
+        Narrower ``(lower, upper)`` per name (within the registry bounds).
+    include_bool : bool
+        Also vary true/false parameters (rounded to 0/1 by the model function).
+
+    Returns
+    -------
+    dict
+        ``{"num_vars": k, "names": [...], "bounds": [[lo, hi], ...]}``.
+    """
+    groups = tuple(groups)
+    if names is None:
+        names = [p.name for p in PARAMETERS.values() if p.group in groups
+                 and (include_bool or p.kind != "bool")]
+    names = list(names)
+    if not names:
+        raise ValueError(f"no parameter to vary (groups {groups})")
+    out_bounds = []
+    for n in names:
+        if n not in PARAMETERS:
+            import difflib
+
+            close = difflib.get_close_matches(n, list(PARAMETERS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise KeyError(f"unknown parameter '{n}'{hint}")
+        p = PARAMETERS[n]
+        lo, hi = (bounds or {}).get(n, (p.lower, p.upper))
+        if not p.lower <= lo < hi <= p.upper:
+            raise ValueError(f"bounds of '{n}' ({lo:g}, {hi:g}) must lie within the "
+                             f"registry's ({p.lower:g}, {p.upper:g}) with lower < upper")
+        out_bounds.append([float(lo), float(hi)])
+    return {"num_vars": len(names), "names": names, "bounds": out_bounds}
+
+
+def _evaluate(func: ModelFunction, X: np.ndarray) -> dict[str, np.ndarray]:
+    out = {k: np.asarray(v, dtype=float) for k, v in func(X).items()}
+    for k, v in out.items():
+        if v.shape != (X.shape[0],):
+            raise ValueError(f"output {k!r} has shape {v.shape}; expected ({X.shape[0]},)")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"output {k!r} has non-finite values; choose an output that "
+                             "is defined for every run (time_to_synergy is not: use "
+                             "reached_synergy or behaviour_at_horizon)")
+    return out
+
+
+def morris(problem: Problem, func: ModelFunction, n_trajectories: int = 20, *,
+           seed: int, num_levels: int = 4, conf_level: float = 0.95
+           ) -> dict[str, pd.DataFrame]:
+    """Morris elementary-effects screening.
+
+    Parameters
+    ----------
+    problem : dict
+        SALib problem.
+    func : callable
+        ``func(X) -> {output: array (samples,)}``.
+    n_trajectories : int
+        Number of trajectories (``(k + 1) * n_trajectories`` evaluations).
+    seed : int
+        Seeds both the sampling and the bootstrap of the confidence intervals.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Per output: rows = parameters; columns ``mu``, ``mu_star``, ``sigma``,
+        ``mu_star_conf`` (in output units per unit of the parameter's range).
+    """
+    from SALib.analyze import morris as analyze
+    from SALib.sample import morris as sample
+
+    X = sample.sample(problem, n_trajectories, num_levels=num_levels, seed=seed)
+    Y = _evaluate(func, X)
+    out = {}
+    for name, y in Y.items():
+        res = analyze.analyze(problem, X, y, num_levels=num_levels, conf_level=conf_level,
+                              seed=seed, print_to_console=False)
+        out[name] = pd.DataFrame({k: np.asarray(res[k], dtype=float)
+                                  for k in ("mu", "mu_star", "sigma", "mu_star_conf")},
+                                 index=pd.Index(problem["names"], name="parameter"))
+    return out
+
+
+def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
+          conf_level: float = 0.95, num_resamples: int = 200
+          ) -> dict[str, pd.DataFrame]:
+    """Sobol first-order and total indices (Saltelli sampling, no second order).
+
+    Parameters
+    ----------
+    problem : dict
+    func : callable
+    n : int
+        Base sample size, rounded up to a power of two (``n * (k + 2)`` evaluations).
+    seed : int
+        Seeds the scrambled Sobol sequence and the bootstrap intervals.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Per output: rows = parameters; columns ``S1``, ``S1_conf``, ``ST``,
+        ``ST_conf`` (half-widths of the ``conf_level`` bootstrap intervals).
+    """
+    from SALib.analyze import sobol as analyze
+    from SALib.sample import sobol as sample
+
+    n = 2 ** math.ceil(math.log2(max(2, n)))
+    X = sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    Y = _evaluate(func, X)
+    out = {}
+    for name, y in Y.items():
+        if np.ptp(y) == 0:
+            z = np.zeros(problem["num_vars"])
+            res = {"S1": z, "S1_conf": z, "ST": z, "ST_conf": z}
+        else:
+            res = analyze.analyze(problem, y, calc_second_order=False,
+                                  conf_level=conf_level, num_resamples=num_resamples,
+                                  seed=seed, print_to_console=False)
+        out[name] = pd.DataFrame({k: np.asarray(res[k], dtype=float)
+                                  for k in ("S1", "S1_conf", "ST", "ST_conf")},
+                                 index=pd.Index(problem["names"], name="parameter"))
+    return out
+
+
+def parse_output(name: str) -> tuple[str, float | None]:
+    """``"trust@24"`` -> ``("trust", 24.0)``; a metric or bare variable -> ``(name, None)``."""
+    if "@" in name:
+        var, _, at = name.partition("@")
+        return var, float(at)
+    return name, None
+
+
+def model_function(base, problem: Problem, outputs: Sequence[str], *,
+                   threshold: float = DEFAULT_SYNERGY_THRESHOLD,
+                   workers: int | None = None, scheduler: str | None = None,
+                   progress: bool = False) -> ModelFunction:
+    """A function ``X -> {output: y}`` that simulates ``base`` with the parameters of
+    ``problem`` set to the rows of ``X`` (fast engine, via ``simulate_ensemble``).
+
+    Integer parameters are rounded and true/false ones thresholded at 0.5.
+    """
+    from ..ensemble import simulate_ensemble
+    from ..scenario import load_scenario
+    from ..simulation import all_columns
+
+    sc = load_scenario(base)
+    known = set(all_columns())
+    needed = {"collaborative_behaviour", "performance", "active"}
+    for o in outputs:
+        var, at = parse_output(o)
+        if var in METRICS and at is None:
+            continue
+        if var not in known:
+            raise KeyError(f"unknown output '{o}'; use a metric ({', '.join(METRICS)}), a "
+                           "model variable (at the horizon) or variable@month")
+        if at is not None and not 0 <= at <= sc.final_time:
+            raise ValueError(f"output '{o}': month {at:g} is outside 0..{sc.final_time:g}")
+        needed.add(var)
+    cols = sorted(needed)
+
+    def f(X: np.ndarray) -> dict[str, np.ndarray]:
+        df = pd.DataFrame(np.asarray(X, dtype=float), columns=problem["names"])
+        for name in df.columns:
+            p = PARAMETERS[name]
+            if p.kind == "int":
+                df[name] = np.round(df[name])
+            elif p.kind == "bool":
+                df[name] = (df[name] >= 0.5).astype(float)
+        ds = simulate_ensemble(df, base=sc, columns=cols, workers=workers,
+                               scheduler=scheduler, progress=progress)
+        t = ds["time"].values
+        arr = {c: ds[c].transpose("member", "time").values for c in cols}
+        met = compute_metrics_arrays(t, arr["collaborative_behaviour"], arr["performance"],
+                                     arr["active"], threshold)
+        out = {}
+        for o in outputs:
+            var, at = parse_output(o)
+            if var in METRICS and at is None:
+                out[o] = met[var]
+            elif at is None:
+                out[o] = arr[var][:, -1]
+            else:
+                out[o] = np.array([np.interp(at, t, row) for row in arr[var]])
+        return out
+
+    return f
+
+
+# ----------------------------------------------------------------- figures
+def _axes(ax, figsize):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_morris(result: pd.DataFrame, ax=None, output: str = "", top: int = 12):
+    """Morris mu*-sigma plot: parameters far right matter; high sigma/mu* means
+    non-linear or interacting effects. The ``top`` parameters by mu* are labelled.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, (7, 5.5))
+    r = result.sort_values("mu_star", ascending=False)
+    ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="o", ms=4,
+                color="#1f77b4", ecolor="0.7", elinewidth=0.8, alpha=0.85)
+    lim = max(float(r["mu_star"].max()), float(r["sigma"].max()), 1e-12) * 1.1
+    xs = np.linspace(0, lim, 10)
+    for ratio, ls in ((1.0, "-"), (0.5, "--"), (0.1, ":")):
+        ax.plot(xs, ratio * xs, color="0.5", lw=0.8, ls=ls, label=f"sigma/mu* = {ratio:g}")
+    for name, row in r.head(top).iterrows():
+        ax.annotate(name, (row["mu_star"], row["sigma"]), xytext=(4, 2),
+                    textcoords="offset points", fontsize=7)
+    ax.set_xlim(0, lim)
+    ax.set_ylim(0, lim)
+    what = label_output(output)
+    ax.set_xlabel(f"mu* (mean |elementary effect| on {what}, per parameter range)")
+    ax.set_ylabel("sigma (spread of elementary effects)")
+    ax.set_title(f"Morris screening: {what}", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_sobol(result: pd.DataFrame, ax=None, output: str = "", top: int = 15,
+               conf_level: float = 0.95):
+    """Bar chart of Sobol first-order (S1) and total (ST) indices with their
+    bootstrap intervals, for the ``top`` parameters by ST.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    r = result.sort_values("ST", ascending=False).head(top)[::-1]
+    ax = _axes(ax, (7, 0.35 * len(r) + 1.5))
+    y = np.arange(len(r))
+    ax.barh(y + 0.2, r["ST"], height=0.38, color="#d62728", alpha=0.8, label="total (ST)",
+            xerr=r["ST_conf"], error_kw={"elinewidth": 0.8, "capsize": 2})
+    ax.barh(y - 0.2, r["S1"], height=0.38, color="#1f77b4", alpha=0.8,
+            label="first order (S1)", xerr=r["S1_conf"],
+            error_kw={"elinewidth": 0.8, "capsize": 2})
+    ax.set_yticks(y, r.index, fontsize=8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_xlabel(f"Share of output variance (bars: {conf_level:.0%} bootstrap interval)")
+    ax.set_title(f"Sobol indices: {label_output(output)}", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def label_output(name: str) -> str:
+    from ..plotting import label
+
+    var, at = parse_output(name)
+    if var in METRICS and at is None:
+        return METRICS[var].label.split(" (")[0].lower()
+    text = label(var).lower()
+    return f"{text} at month {at:g}" if at is not None else f"{text} at the horizon"
+
+
+# ----------------------------------------------------------------- driver
+def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
+                    n: int | None = None, seed: int = 0,
+                    params: Sequence[str] | None = None,
+                    groups: Iterable[str] = ("mechanism",),
+                    outputs: Sequence[str] = ("behaviour_at_horizon",
+                                              "cumulative_performance"),
+                    workers: int | None = None, scheduler: str | None = None,
+                    progress: bool = False, figures: bool = True
+                    ) -> dict[str, pd.DataFrame]:
+    """Run Morris or Sobol on a scenario and write ``<method>_<output>.csv``,
+    ``problem.json`` and figures under ``out_dir``.
+
+    Parameters
+    ----------
+    scenario : path, dict or Scenario
+        The base scenario; the problem's parameters override it.
+    method : {"morris", "sobol"}
+    n : int, optional
+        Trajectories (Morris, default 20) or base sample size (Sobol, default 256).
+    seed : int
+    params, groups
+        See :func:`build_problem`.
+    outputs : list of str
+        Metric names, variables (at the horizon) or ``variable@month``.
+    """
+    import json
+
+    from ..io import atomic_write, atomic_write_text
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    problem = build_problem(params, groups)
+    func = model_function(scenario, problem, list(outputs), workers=workers,
+                          scheduler=scheduler, progress=progress)
+    if method == "morris":
+        res = morris(problem, func, n or 20, seed=seed)
+    else:
+        res = sobol(problem, func, n or 256, seed=seed)
+    out = Path(out_dir)
+    atomic_write_text(out / "problem.json", json.dumps(
+        {"method": method, "n": n, "seed": seed, "scenario": str(scenario),
+         "outputs": list(outputs), **problem}, indent=2) + "\n")
+    for name, df in res.items():
+        safe = name.replace("@", "_at_")
+        atomic_write(out / f"{method}_{safe}.csv",
+                     lambda p, df=df: df.to_csv(p, float_format="%.6g"))
+    if figures:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        for name, df in res.items():
+            safe = name.replace("@", "_at_")
+            if method == "morris":
+                fig, ax = plt.subplots(figsize=(7.5, 6))
+                plot_morris(df, ax=ax, output=name)
+            else:
+                fig, ax = plt.subplots(figsize=(7.5, 0.35 * min(15, len(df)) + 1.6))
+                plot_sobol(df, ax=ax, output=name)
+            fig.tight_layout()
+            atomic_write(out / f"{method}_{safe}.png",
+                         lambda p, fig=fig: fig.savefig(p, dpi=130, format="png"))
+            plt.close(fig)
+    return res
