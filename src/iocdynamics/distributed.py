@@ -46,7 +46,7 @@ def iter_distributed(plan, todo: Sequence[tuple[int, tuple[int, int]]], backend:
             P_f, S_f = client.scatter([P, S])
             fut = client.submit(run_chunk, P_f, S_f, sidx, plan.save_mask, plan.columns,
                                 plan.time_step, plan.varying, backend, False, pure=False)
-            index[fut.key] = k
+            index[fut.key] = (k, P_f, S_f)  # keep the scattered inputs alive until done
             ac.add(fut)
             return True
 
@@ -55,8 +55,10 @@ def iter_distributed(plan, todo: Sequence[tuple[int, tuple[int, int]]], backend:
                 break
         for fut in ac:
             out = fut.result()
-            k = index.pop(fut.key)
+            k, P_f, S_f = index.pop(fut.key)
             fut.release()
+            P_f.release()
+            S_f.release()
             submit_next()
             yield k, out
     finally:
