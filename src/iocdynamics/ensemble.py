@@ -481,7 +481,10 @@ def simulate_ensemble(members: Any, base: Any = None, *, columns: Any = None,
 
         writer = ChunkStore(store, plan, chunk_size)
         if writer.complete():
-            return writer.open()
+            ds = writer.open()
+            ds.attrs["chunks_computed"] = 0
+            ds.attrs["chunks_reused"] = len(bounds)
+            return ds
         done = writer.finished_chunks()
         todo = [(k, b) for k, b in bounds if k not in done]
     else:
