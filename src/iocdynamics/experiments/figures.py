@@ -228,13 +228,14 @@ def heatmap_figure(metrics: xr.Dataset, settings: pd.DataFrame, hm: Heatmap,
         ax.set_ylabel("")
     stat = "probability" if meta.kind == "binary" else hm.statistic
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(vmin, vmax))
-    fig.colorbar(sm, ax=list(axes.flat), label=f"{meta.label}\n({stat} over members)",
-                 shrink=0.9)
+    how = "share of members" if meta.kind == "binary" else f"{stat} over members"
+    fig.colorbar(sm, ax=list(axes.flat), label=f"{meta.label}\n({how})", shrink=0.9)
     pooled = tables[0][1]
     sub = f"; pooled over {', '.join(pooled)}" if pooled else ""
     where = "; " + ", ".join(f"{k}={v}" for k, v in hm.where.items()) if hm.where else ""
-    fig.suptitle(f"{title}: {stat} of {meta.label.split(' (')[0].lower()}{where}{sub}",
-                 fontsize=10.5)
+    what = meta.label.split(" (")[0]
+    what = what if meta.kind == "binary" else f"{stat} of {what.lower()}"
+    fig.suptitle(f"{title}: {what}{where}{sub}", fontsize=10.5)
     if hm.metric == "time_to_synergy":
         fig.supxlabel("n/a: that share of members never reached synergy by the "
                  "horizon", fontsize=7.5, color="0.3")
@@ -265,14 +266,26 @@ def plot_synergy_probability(metrics: xr.Dataset, settings: pd.DataFrame, ax=Non
         ax.barh(y + off, p, height=0.32, color=color, alpha=0.85, label=lab)
         ax.errorbar(p, y + off, xerr=[p - lo, hi - p], fmt="none", ecolor="0.2",
                     elinewidth=0.8, capsize=2)
-    ax.set_yticks(y, titles, fontsize=7.5)
+    if max((len(t) for t in titles), default=0) > 60:
+        # many levers: aligned columns of level labels, lever names as the axis label
+        widths = [max(len(str(v)) for v in settings[c]) for c in settings.columns]
+        titles = [" ".join(str(v).rjust(w) for v, w in zip(row, widths))
+                  for row in settings.itertuples(index=False)]
+        ax.set_yticks(y, titles, fontsize=7, family="monospace")
+        compact = True
+    else:
+        compact = False
+        ax.set_yticks(y, titles, fontsize=7.5)
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"Probability by the horizon (share of {n} members; bars: 90% interval)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, frameon=True)
     thr = metrics.attrs.get("synergy_threshold")
-    ax.set_title(f"{title}: reaching synergy (behaviour > {thr:g}) and dissolution"
-                 if thr is not None else title, fontsize=10)
+    text = (f"{title}: reaching synergy (behaviour > {thr:g}) and dissolution"
+            if thr is not None else title)
+    if compact:
+        text += "\nsettings (left, in columns): " + ", ".join(settings.columns)
+    ax.set_title(text, fontsize=9)
     return ax
 
 

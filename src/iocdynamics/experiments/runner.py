@@ -230,7 +230,8 @@ def write_figures(result: ExperimentResult) -> list[Path]:
         facet = f"_by_{hm.facet}" if hm.facet else ""
         save(fig, f"heatmap_{hm.metric}_{hm.y}_x_{hm.x}{facet}.png")
     n = len(settings)
-    fig, ax = plt.subplots(figsize=(8.5, 0.34 * n + 1.8))
+    fig, ax = plt.subplots(figsize=(max(8.5, 6.0 + 0.06 * 8 * len(settings.columns)),
+                                    0.3 * n + 1.8))
     plot_synergy_probability(ds, settings, ax=ax, title=spec.name)
     fig.tight_layout()
     save(fig, "synergy_probability.png")
