@@ -101,7 +101,9 @@ def fan_chart_figure(ds: xr.Dataset, stock: str, settings: pd.DataFrame,
         ax.tick_params(labelsize=7)
     for ax in axes[-1]:
         ax.set_xlabel("Time (months)", fontsize=8)
-    ylab = "Relative to baseline" if stock == "performance" else "Level (0-1)"
+    ylab = {"performance": "Relative to baseline",
+            "ambition_level": "Targeted / achievable",
+            "time_below_critical": "Months"}.get(stock, "Level (0-1)")
     for ax in axes[:, 0]:
         ax.set_ylabel(ylab, fontsize=8)
     more = f" (first {n} of {ds.sizes['setting']} settings)" if n < ds.sizes["setting"] \
