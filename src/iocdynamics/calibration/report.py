@@ -1,0 +1,282 @@
+"""Calibration outputs: ``fit.json``, ``report.md``, figures and the posterior chain.
+
+Everything is written into a temporary sibling folder which then replaces the
+results folder in one rename, so a reader (or an interrupted run) never sees a
+half-written result and earlier results survive a failed run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .uncertainty import CHI2, LEVEL
+
+if TYPE_CHECKING:
+    from .api import CalibrationResult
+
+PACKAGES = ("iocdynamics", "numpy", "scipy", "pandas", "lmfit", "emcee", "matplotlib",
+            "numba", "pysd")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return float(x) if np.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.ndarray):
+        return _clean(x.tolist())
+    if isinstance(x, Path):
+        return str(x)
+    return x
+
+
+def fit_dict(result: CalibrationResult) -> dict[str, Any]:
+    """The content of ``fit.json``."""
+    from .api import estimates_table
+
+    cfg, prob, u = result.config, result.problem, result.uncertainty
+    table = estimates_table(result)
+    d: dict[str, Any] = {
+        "name": cfg.name,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "objective": {"neg_log_posterior": result.fit.objective,
+                      "log_likelihood": float(prob.loglik_terms(result.fit.x).sum()),
+                      "n_observations": prob.n_obs,
+                      "evaluations": result.fit.nfev,
+                      "polished_starts": [f for f, _ in result.fit.polished],
+                      "agreeing_starts": result.fit.agreeing_starts},
+        "parameters": {r["name"]: {k: r[k] for k in
+                                   ("estimate", "stderr", "interval", "interval_kind",
+                                    "wald_interval", "identifiable", "at_bound", "lower",
+                                    "upper", "start", "prior", "units", "case", "role")}
+                       for r in table},
+        "interval_level": LEVEL,
+        "correlation": {"names": prob.names, "matrix": u.correlation},
+        "profiles": {n: {"values": p.values, "objective": p.objective,
+                         "interval": p.interval, "closed": p.closed, "flat": p.flat}
+                     for n, p in u.profiles.items()},
+        "warnings": u.warnings,
+        "settings": {"config": cfg.source, "engine": cfg.engine, "seed": cfg.seed,
+                     "time_step": cfg.time_step, "link": cfg.link, "spread": cfg.spread,
+                     "estimate_spread": cfg.estimate_spread, "cutpoints": cfg.cutpoints,
+                     "confidence": cfg.confidence, "search": vars(cfg.search),
+                     "uncertainty": {**vars(cfg.uncertainty)},
+                     "posterior": vars(cfg.posterior) if result.posterior else None,
+                     "cutpoint_values": prob.cutpoints(result.fit.x),
+                     "spread_value": prob.spread(result.fit.x)},
+        "data": {"config_sha256": cfg.sha256,
+                 "cases": {c.id: {"path": c.path, "sha256": c.sha256,
+                                  "observations": len(c.observations)}
+                           for c in result.cases}},
+        "versions": package_versions(),
+        "seconds": result.seconds,
+    }
+    if result.loo is not None:
+        d["leave_one_out"] = [vars(r) for r in result.loo]
+    if result.posterior is not None:
+        flat = result.posterior.flat()
+        d["posterior"] = {
+            "file": "posterior.npz", "draws": int(flat.shape[0]),
+            "mean_acceptance": float(np.mean(result.posterior.acceptance)),
+            "summary": {n: {"median": float(np.median(flat[:, j])),
+                            "interval": [float(np.quantile(flat[:, j], 0.05)),
+                                         float(np.quantile(flat[:, j], 0.95))]}
+                        for j, n in enumerate(result.posterior.names)}}
+    return _clean(d)
+
+
+def _fmt(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
+    """The human-readable report."""
+    cfg, prob = result.config, result.problem
+    L = [f"# Calibration report: {cfg.name}", ""]
+    if cfg.description:
+        L += [cfg.description.strip(), ""]
+    L += ["## Evidence", "",
+          "| case | type | arrangement | country | observations | variables |",
+          "|---|---|---|---|---|---|"]
+    for c in result.cases:
+        L.append(f"| {c.id} | {c.collaboration_type} | {c.arrangement} | {c.country} | "
+                 f"{len(c.observations)} | {', '.join(c.variables)} |")
+    L += ["", "Provenance of each case:", ""]
+    L += [f"- **{c.id}**: {c.provenance}" for c in result.cases]
+    o = fit["objective"]
+    s = fit["settings"]
+    L += ["", "## Settings", "",
+          f"- Objective: ordered {cfg.link} likelihood of each coded level given the "
+          f"simulated value (spread {_fmt(s['spread_value'])} band widths, "
+          f"{'estimated' if cfg.estimate_spread else 'fixed'}; cut-points "
+          f"{cfg.cutpoints}; coder confidence "
+          f"{'divides the spread' if cfg.confidence == 'scale' else 'weights each code'}),"
+          " plus prior penalties.",
+          f"- Search: {cfg.search.method} (seed {cfg.seed}), then lmfit L-BFGS-B polish; "
+          f"{o['evaluations']} evaluations; {o['agreeing_starts']} of "
+          f"{len(o['polished_starts'])} polished starts reached the best value.",
+          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month.",
+          f"- Best -log posterior {_fmt(o['neg_log_posterior'])}; log-likelihood "
+          f"{_fmt(o['log_likelihood'])} over {o['n_observations']} codes.", ""]
+    L += ["## Estimates", "",
+          f"Intervals are {int(LEVEL * 100)}% intervals: profile likelihood where "
+          "profiled, otherwise Wald (estimate +/- 1.645 standard errors from the Hessian).",
+          "",
+          "| parameter | estimate | std. error | 90% interval | kind | bounds | prior | "
+          "pinned down |", "|---|---|---|---|---|---|---|---|"]
+    for n, p in fit["parameters"].items():
+        lo, hi = p["interval"]
+        L.append(f"| {n} | {_fmt(p['estimate'])} | {_fmt(p['stderr'])} | "
+                 f"[{_fmt(lo)}, {_fmt(hi)}] | {p['interval_kind']} | "
+                 f"[{_fmt(p['lower'])}, {_fmt(p['upper'])}] | {p['prior']} | "
+                 f"{'yes' if p['identifiable'] else '**no**'} |")
+    L += ["", "## Identifiability", ""]
+    if fit["warnings"]:
+        L += ["The evidence does not pin everything down:", ""]
+        L += [f"- {w}" for w in fit["warnings"]]
+    else:
+        L.append("Every free parameter is pinned down by the evidence (closed profiles, no "
+                 "correlation beyond the threshold).")
+    L += ["", "![correlations](figures/correlation.png)", ""]
+    if result.uncertainty.profiles:
+        L += ["Profiles (twice the rise of -log posterior; the dashed line is the "
+              f"{int(LEVEL * 100)}% threshold {CHI2:.2f}):", ""]
+        L += [f"![profile {n}](figures/profile_{n}.png)" for n in result.uncertainty.profiles]
+        L.append("")
+    if result.posterior is not None:
+        ps = fit["posterior"]
+        L += ["## Posterior", "",
+              f"emcee through lmfit: {ps['draws']} draws after burn-in and thinning, mean "
+              f"acceptance {ps['mean_acceptance']:.2f}; saved in `posterior.npz` (arrays "
+              "`samples` (steps, walkers, parameters), `names`, `log_posterior`).", "",
+              "| parameter | median | 90% credible interval |", "|---|---|---|"]
+        for n, v in ps["summary"].items():
+            L.append(f"| {n} | {_fmt(v['median'])} | [{_fmt(v['interval'][0])}, "
+                     f"{_fmt(v['interval'][1])}] |")
+        L.append("")
+    L += ["## Fit to each case", "",
+          "Lines: the fitted model. Boxes: the band of each coded level, opacity = coder "
+          "confidence.", ""]
+    L += [f"![{c.id}](figures/case_{c.id}.png)" for c in result.cases]
+    L.append("")
+    if result.loo is not None:
+        L += ["## Leave-one-case-out prediction", "",
+              "Each case in turn is left out, the shared parameters are fitted to the others,"
+              " and the held-out codes are predicted. Scores are means per code: log score = "
+              "log of the predicted probability of the coded level (higher is better); "
+              "hit rate = share of codes equal to the most probable level; level error = "
+              "|coded - expected level|.", "",
+              "| held-out case | codes | log score (fit on others) | log score (defaults) | "
+              "log score (uniform guess) | hit rate | level error |",
+              "|---|---|---|---|---|---|---|"]
+        for r in result.loo:
+            L.append(f"| {r.case} | {r.n_obs} | {r.log_score:.3f} | "
+                     f"{r.log_score_default:.3f} | {r.log_score_uniform:.3f} | "
+                     f"{r.hit_rate:.2f} | {r.mean_level_error:.2f} |")
+        n = sum(r.n_obs for r in result.loo)
+        mean = sum(r.log_score * r.n_obs for r in result.loo) / n
+        mean0 = sum(r.log_score_default * r.n_obs for r in result.loo) / n
+        mean_u = sum(r.log_score_uniform * r.n_obs for r in result.loo) / n
+        L += ["", f"Over all {n} held-out codes: log score {mean:.3f} after fitting, "
+              f"{mean0:.3f} at the default values, {mean_u:.3f} for a uniform guess. "
+              + ("Fitting to the other cases improved the prediction of the held-out ones."
+                 if mean > mean0 else
+                 "Fitting to the other cases did not improve the prediction of the held-out "
+                 "ones: with this evidence the fitted mechanism does not transfer between "
+                 "cases."), ""]
+    L += ["## Reproducibility", "",
+          f"- Config `{cfg.source}` (sha256 `{cfg.sha256 or 'n/a'}`), seed {cfg.seed}.",
+          "- Case files and their sha256 are listed in `fit.json` (`data`).",
+          "- Package versions: " + ", ".join(f"{k} {v}" for k, v in fit["versions"].items()),
+          ""]
+    return "\n".join(L)
+
+
+def _figures(result: CalibrationResult, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .figures import case_figure, plot_correlation, plot_profile
+
+    prob = result.problem
+    folder.mkdir(parents=True, exist_ok=True)
+    trajs = prob.trajectories(result.fit.x)
+    cuts = prob.cutpoints(result.fit.x)
+    for c in result.cases:
+        cols = list(c.variables)
+        traj = prob.trajectories(result.fit.x, columns=cols)[c.id] if cols else trajs[c.id]
+        fig = case_figure(c, traj, cuts)
+        fig.savefig(folder / f"case_{c.id}.png", dpi=110)
+        plt.close(fig)
+    for n, p in result.uncertainty.profiles.items():
+        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+        j = prob.names.index(n)
+        units = prob.describe_free()[j]["units"]
+        plot_profile(p, float(result.fit.x[j]), units, ax=ax)
+        fig.tight_layout()
+        fig.savefig(folder / f"profile_{n}.png", dpi=110)
+        plt.close(fig)
+    fig, ax = plt.subplots(figsize=(2.2 + 0.8 * len(prob.names), 1.8 + 0.6 * len(prob.names)))
+    plot_correlation(prob.names, result.uncertainty.correlation, ax=ax)
+    fig.tight_layout()
+    fig.savefig(folder / "correlation.png", dpi=110)
+    plt.close(fig)
+
+
+def write_results(result: CalibrationResult, folder: str | Path) -> Path:
+    """Write ``fit.json``, ``report.md``, ``figures/`` (and ``posterior.npz``) into
+    ``folder``, replacing an earlier result only once everything is written."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
+                                dir=folder.parent))
+    try:
+        fit = fit_dict(result)
+        (tmp / "fit.json").write_text(json.dumps(fit, indent=2) + "\n", encoding="utf-8")
+        (tmp / "report.md").write_text(report_md(result, fit), encoding="utf-8")
+        _figures(result, tmp / "figures")
+        if result.posterior is not None:
+            p = result.posterior
+            np.savez(tmp / "posterior.npz", samples=p.samples, names=np.array(p.names),
+                     log_posterior=p.log_posterior, acceptance=p.acceptance)
+        old = None
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -1,0 +1,27 @@
+"""``iocdyn calibrate CONFIG [--posterior] [--output DIR] [--no-loo] [--no-profiles]``."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("calibrate", help="fit the model to coded case evidence (lmfit)")
+    p.add_argument("config", help="calibration config TOML (e.g. calibration/CONFIG.toml)")
+    p.add_argument("--posterior", action="store_true",
+                   help="also sample the posterior with emcee (saved as posterior.npz)")
+    p.add_argument("--output", help="folder receiving NAME/ (default: the config's "
+                                    "output_dir)")
+    p.add_argument("--no-loo", action="store_true", help="skip leave-one-case-out")
+    p.add_argument("--no-profiles", action="store_true",
+                   help="Wald intervals only (faster)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from ..calibration import calibrate
+
+    res = calibrate(args.config, output_dir=args.output,
+                    posterior=True if args.posterior else None,
+                    leave_one_out_cv=False if args.no_loo else None,
+                    profiles=not args.no_profiles)
+    print(f"report: {res.output / 'report.md'}")
+    return 0
