@@ -128,3 +128,11 @@ def test_cli_runs_a_file_and_reports_bad_input(tmp_path, capsys):
     assert main(["experiment", str(exp), "--no-figures"]) == 2
     err = capsys.readouterr().err
     assert "e.toml" in err and "formalisation = 2.0 is out of range; allowed 0 to 1" in err
+
+
+@pytest.mark.slow
+def test_dask_workers_give_the_same_numbers(tiny, tmp_path):
+    res, _ = tiny
+    spec = parse_experiment(TEXT, source="tiny.toml")
+    dask = run_experiment(spec, tmp_path, workers=1, figures=False, resumable=False)
+    np.testing.assert_allclose(dask.ensemble["trust"].values, res.ensemble["trust"].values)

@@ -104,3 +104,18 @@ def test_run_sensitivity_writes_tables_and_figures(tmp_path):
                           seed=1, params=["trust_build_time", "faith_threshold"],
                           outputs=["trust@12"], figures=False)
     assert (tmp_path / "morris_trust_at_12.csv").exists()
+
+
+def test_cli_sensitivity(tmp_path, capsys):
+    from iocdynamics.cli import main
+
+    rc = main(["sensitivity", str(bundled("voluntary_buddying")), "--method", "morris",
+               "-n", "3", "--params", "trust_build_time,faith_threshold",
+               "--outputs", "behaviour_at_horizon", "-o", str(tmp_path), "--no-progress"])
+    assert rc == 0
+    assert (tmp_path / "morris_behaviour_at_horizon.png").exists()
+    assert "faith_threshold" in capsys.readouterr().out
+    rc = main(["sensitivity", str(bundled("voluntary_buddying")), "--params", "nope",
+               "-o", str(tmp_path)])
+    assert rc == 2
+    assert "unknown parameter 'nope'" in capsys.readouterr().err

@@ -160,6 +160,18 @@ def heatmap_table(metrics: xr.Dataset, settings: pd.DataFrame, hm: Heatmap,
     return table, pooled
 
 
+def lever_label(name) -> str:
+    """Axis label of a lever, with its units when they are not dimensionless."""
+    from ..registry import PARAMETERS
+
+    name = str(name)
+    p = PARAMETERS.get(name)
+    units = {"Month": "months", "1/Month": "per month"}.get(p.units) if p else None
+    if name == "quick_wins":
+        return "Planned quick wins (count)"
+    return f"{label(name)} ({units})" if units else label(name)
+
+
 def plot_heatmap(table: pd.DataFrame, ax=None, vmin=None, vmax=None, cmap="viridis",
                  fmt: str = "{:.2f}", colorbar_label: str | None = None):
     """Heatmap of a table (rows = ``y`` levels, columns = ``x`` levels), each cell
@@ -178,8 +190,8 @@ def plot_heatmap(table: pd.DataFrame, ax=None, vmin=None, vmax=None, cmap="virid
     im = ax.imshow(masked, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
     ax.set_xticks(range(data.shape[1]), [str(c) for c in table.columns], fontsize=8)
     ax.set_yticks(range(data.shape[0]), [str(r) for r in table.index], fontsize=8)
-    ax.set_xlabel(label(str(table.columns.name)) if table.columns.name else "")
-    ax.set_ylabel(label(str(table.index.name)) if table.index.name else "")
+    ax.set_xlabel(lever_label(table.columns.name) if table.columns.name else "")
+    ax.set_ylabel(lever_label(table.index.name) if table.index.name else "")
     for (i, j), val in np.ndenumerate(data):
         if np.isnan(val):
             ax.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="0.3")
@@ -238,7 +250,7 @@ def heatmap_figure(metrics: xr.Dataset, settings: pd.DataFrame, hm: Heatmap,
     what = meta.label.split(" (")[0]
     what = what if meta.kind == "binary" else f"{stat} of {what.lower()}"
     fig.suptitle(f"{title}: {what}{where}{sub}", fontsize=10.5)
-    if hm.metric == "time_to_synergy":
+    if hm.metric == "time_to_synergy" and not np.isfinite(allv).all():
         fig.supxlabel("n/a: that share of members never reached synergy by the "
                  "horizon", fontsize=7.5, color="0.3")
     return fig

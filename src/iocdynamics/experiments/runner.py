@@ -2,7 +2,7 @@
 
 ``run_experiment(spec_or_path, out_dir)`` writes::
 
-    OUT/ensemble.nc        trajectories (setting, member, time) and metrics
+    OUT/ensemble.nc        trajectories of the key stocks (setting, member, time), metrics
                            (setting, member); lever labels and uncertain
                            parameter values as coordinates
     OUT/summary.csv        one row per lever setting (see :mod:`.summary`)
@@ -75,9 +75,15 @@ def default_out_dir(spec: ExperimentSpec) -> Path:
     return folder / "results" / spec.name
 
 
+KEY_STOCKS = ("trust", "faith", "conflict", "perceived_progress", "risk_tolerance",
+              "confidence", "collaborative_behaviour", "performance", "active")
+"""Variables every experiment records (the mechanisms of the theory and the outcome);
+others only when a fan chart asks for them, to keep large ensembles in memory."""
+
+
 def output_columns(spec: ExperimentSpec) -> tuple[str, ...]:
-    """Model variables to record: every stock, ``active`` and any fan-chart variable."""
-    cols = list(default_columns())
+    """Model variables to record: the key stocks, ``active`` and any fan-chart variable."""
+    cols = [c for c in default_columns() if c in KEY_STOCKS]
     for c in spec.figures.fan_stocks + METRIC_COLUMNS:
         if c not in cols:
             cols.append(c)
