@@ -195,3 +195,26 @@ def test_bundled_files_are_valid_toml_with_readme_entries():
         data = tomllib.loads(f.read_text(encoding="utf-8"))
         assert data["name"] == f.stem
         assert f"`{f.stem}`" in readme, f"{f.stem} is not described in the README"
+
+
+def test_fit_json_in_the_calibration_format(tmp_path):
+    """The calibration writes search bounds as lower/upper beside the estimate; an
+    open profile interval has a null end; per-case names are not registry names."""
+    (tmp_path / "fit.json").write_text(json.dumps({"parameters": {
+        "trust_build_time": {"estimate": 7.0, "stderr": 1.0, "interval": [5.5, 9.0],
+                             "wald_interval": [5.0, 9.0], "lower": 2, "upper": 24},
+        "conflict_effect_on_trust": {"estimate": 0.5, "stderr": 0.1,
+                                     "interval": [0.3, None],
+                                     "wald_interval": [0.3, 0.7], "lower": 0, "upper": 1},
+        "mandate_mistrust": {"estimate": 0.2, "stderr": 0.05, "interval": None,
+                             "wald_interval": None, "lower": 0, "upper": 1},
+        "history_of_collaboration[aco]": {"estimate": 0.3, "lower": 0, "upper": 1}}}))
+    s = sample_uncertainty(spec_of(uncertainty={"from_calibration": str(tmp_path)},
+                                   members=60))
+    assert set(s.columns) == {"trust_build_time", "conflict_effect_on_trust",
+                              "mandate_mistrust"}
+    assert s["trust_build_time"].between(5.5, 9.0).all()
+    assert s["trust_build_time"].max() - s["trust_build_time"].min() > 2.5
+    assert s["conflict_effect_on_trust"].between(0.3, 0.7).all()
+    assert abs(s["mandate_mistrust"].mean() - 0.2) < 0.02
+    assert s["mandate_mistrust"].std() == pytest.approx(0.05, rel=0.3)

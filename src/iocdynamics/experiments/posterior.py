@@ -9,11 +9,14 @@ Two forms are understood, and the richer one wins:
   ``samples`` variable with a ``parameter`` coordinate). Members are drawn from
   the rows with the experiment's seed.
 * **estimates and intervals** -- ``fit.json``. Each fitted parameter is read from
-  ``{"parameters": {name: {...}}}`` or ``{"estimates": {name: value},
-  "intervals": {name: [lower, upper]}}``; per parameter, an interval
-  (``interval``/``ci``/``lower`` and ``upper``) becomes a uniform distribution on
-  it, a standard error (``stderr``) a normal truncated to the registry bounds,
-  and a bare estimate a fixed value.
+  ``{"parameters": {name: {...}}}`` (the calibration's own format) or
+  ``{"estimates": {name: value}, "intervals": {name: [lower, upper]}}``. Per
+  parameter, an interval (``interval``, else ``wald_interval``; an open profile
+  interval with a null end is skipped) becomes a uniform distribution on it, else a
+  standard error (``stderr``) a normal truncated to the registry bounds, else the
+  estimate a fixed value. ``lower``/``upper`` beside an estimate are search bounds,
+  not an interval, and are ignored. Names that are not registry parameters
+  (per-case parameters, link parameters) are ignored.
 """
 
 from __future__ import annotations
@@ -106,15 +109,21 @@ def read_fit(folder: Path) -> dict[str, dict[str, float]]:
             est = _pick(entry, "estimate", "value", "best", "median", "map")
             if est is not None:
                 rec["estimate"] = float(est)
-            iv = _pick(entry, "interval", "ci", "credible_interval")
-            lo, hi = _pick(entry, "lower", "min", "low"), _pick(entry, "upper", "max", "high")
-            if iv is not None:
-                lo, hi = iv[0], iv[1]
-            if lo is not None and hi is not None:
-                rec["lower"], rec["upper"] = float(lo), float(hi)
             se = _pick(entry, "stderr", "sd", "std")
             if se is not None:
                 rec["stderr"] = float(se)
+            # a (profile or credible) interval first, then a Wald interval; bare
+            # lower/upper only without an estimate (with one they are search bounds)
+            for key in ("interval", "credible_interval", "ci", "wald_interval"):
+                iv = entry.get(key)
+                if isinstance(iv, (list, tuple)) and len(iv) == 2 and \
+                        all(v is not None for v in iv):
+                    rec["lower"], rec["upper"] = float(iv[0]), float(iv[1])
+                    break
+            else:
+                lo, hi = _pick(entry, "lower", "low"), _pick(entry, "upper", "high")
+                if est is None and se is None and lo is not None and hi is not None:
+                    rec["lower"], rec["upper"] = float(lo), float(hi)
             out[name] = rec
     est = data.get("estimates", {})
     ivs = data.get("intervals", {})
