@@ -119,7 +119,7 @@ def _fmt(x: Any, digits: int = 4) -> str:
 
 def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
     """The human-readable report."""
-    cfg, prob = result.config, result.problem
+    cfg = result.config
     L = [f"# Calibration report: {cfg.name}", ""]
     if cfg.description:
         L += [cfg.description.strip(), ""]

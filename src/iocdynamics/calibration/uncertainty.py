@@ -166,9 +166,10 @@ def profile(problem: Problem, x_hat: np.ndarray, f_hat: float, name: str, se: fl
         prev = k0
         for k in indices:
             if rise[k] >= CHI2:
-                # linear interpolation between the last point inside and this one
-                r0, r1 = rise[prev], rise[k]
-                t = (CHI2 - r0) / (r1 - r0) if r1 > r0 else 1.0
+                # interpolate the signed root sqrt(2 * rise), which is linear in the
+                # parameter where the profile is quadratic
+                r0, r1 = math.sqrt(max(rise[prev], 0.0)), math.sqrt(rise[k])
+                t = (math.sqrt(CHI2) - r0) / (r1 - r0) if r1 > r0 else 1.0
                 return float(vals[prev] + t * (vals[k] - vals[prev])), True
             prev = k
         return float(vals[indices[-1]] if len(indices) else vals[k0]), False

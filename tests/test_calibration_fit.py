@@ -1,0 +1,157 @@
+"""Calibration: configs, recovery of a known value, reproducibility, outputs."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from iocdynamics.calibration import ConfigError, calibrate, load_case, load_config
+from iocdynamics.calibration.problem import Problem
+from iocdynamics.calibration.report import write_results
+from iocdynamics.calibration.synthetic import case_to_toml, synthetic_cases
+from iocdynamics.registry import PARAMETERS
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ("fig5_voluntary_partnership", "mandated_cross_sector_system", "aco_dissolved")
+VARS = ("trust", "faith", "conflict", "collaborative_behaviour")
+
+
+def _templates():
+    return [load_case(ROOT / f"calibration/cases/{n}.toml") for n in TEMPLATES]
+
+
+def _config(**extra):
+    cfg = {"name": "t", "seed": 7, "time_step": 0.25,
+           "parameters": {"conflict_effect_on_trust": {"lower": 0, "upper": 1}},
+           "search": {"method": "multistart", "n_starts": 16, "n_polish": 1,
+                      "polish_max_nfev": 100},
+           "uncertainty": {"profile": "all", "profile_points": 5, "profile_max_nfev": 30}}
+    cfg.update(extra)
+    return cfg
+
+
+def test_free_parameters_are_projected_from_the_registry():
+    prob = Problem(load_config(_config()), _templates())
+    params = prob.lmfit_parameters()
+    p = PARAMETERS["conflict_effect_on_trust"]
+    assert list(params) == ["conflict_effect_on_trust"]
+    assert params["conflict_effect_on_trust"].value == p.default
+    assert (params["conflict_effect_on_trust"].min, params["conflict_effect_on_trust"].max) \
+        == (0, 1)
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"parameters": {"trust_build_time": {"lower": 0.5, "upper": 10}}}, "from 2 to 36"),
+    ({"parameters": {"trust_buildtime": {}}}, "did you mean 'trust_build_time'"),
+    ({"parameters": {"mandated": {}}}, "context parameter"),
+    ({"time_step": 1.0, "parameters": {"dwell_recovery_time": {"lower": 0.25, "upper": 2}}},
+     "too long"),
+    ({"likelihood": {"link": "cauchit"}}, "link"),
+])
+def test_bad_configs_are_rejected_clearly(change, words):
+    with pytest.raises(ConfigError, match=words):
+        load_config(_config(**change))
+
+
+def test_case_specific_context_must_not_be_coded_in_the_case():
+    cfg = load_config(_config(case_parameters={"history_of_collaboration": {}}))
+    with pytest.raises(ConfigError, match="codes history_of_collaboration"):
+        Problem(cfg, _templates())
+
+
+def test_dense_synthetic_evidence_recovers_a_known_value_reproducibly():
+    truth = {"conflict_effect_on_trust": 0.35}
+    cases = synthetic_cases(_templates(), truth, VARS, np.arange(0, 61, 1.0), seed=11)
+    r1 = calibrate(_config(), cases=cases, write=False, verbose=False)
+    r2 = calibrate(_config(), cases=cases, write=False, verbose=False)
+    est = r1.estimates["conflict_effect_on_trust"]
+    # the default start (0.6) is far; ~700 codes pin the value down
+    assert abs(est - 0.35) < 0.1
+    se = r1.uncertainty.stderr[0]
+    assert abs(est - 0.35) < 3 * se and 2 * 1.645 * se < 0.3
+    assert r1.uncertainty.identifiable["conflict_effect_on_trust"]
+    assert est == r2.estimates["conflict_effect_on_trust"]
+
+
+def test_an_uninformative_parameter_is_flagged():
+    # nothing observed depends on capability decay within these outputs' resolution:
+    # the trust codes of one early month cannot pin it down
+    cases = synthetic_cases(_templates()[:1], {}, ("trust",), [0.0, 1.0], seed=3)
+    cfg = _config(parameters={"capability_decay_rate": {"lower": 0, "upper": 0.5}})
+    r = calibrate(cfg, cases=cases, write=False, verbose=False)
+    assert not r.uncertainty.identifiable["capability_decay_rate"]
+    assert any("capability_decay_rate" in w for w in r.uncertainty.warnings)
+
+
+def test_synthetic_cases_round_trip_through_a_case_file(tmp_path):
+    import tomllib
+
+    from iocdynamics.calibration import parse_case
+
+    case = synthetic_cases(_templates()[:1], {}, ("trust",), [0, 12, 24], seed=1)[0]
+    again = parse_case(tomllib.loads(case_to_toml(case)))
+    assert [(o.variable, o.time, o.level, o.confidence) for o in again.observations] == \
+        [(o.variable, o.time, o.level, o.confidence) for o in case.observations]
+
+
+def test_outputs_posterior_and_leave_one_out(tmp_path):
+    cases = synthetic_cases(_templates(), {"conflict_effect_on_trust": 0.4}, VARS,
+                            np.arange(0, 61, 6.0), seed=5)
+    cfg = _config(posterior={"enabled": True, "walkers": 4, "steps": 30, "burn": 10,
+                             "thin": 1}, validation={"leave_one_out": True})
+    r = calibrate(cfg, cases=cases, output_dir=tmp_path, verbose=False)
+    out = tmp_path / "t"
+    fit = json.loads((out / "fit.json").read_text())
+    p = fit["parameters"]["conflict_effect_on_trust"]
+    assert p["interval"][0] <= p["estimate"] <= p["interval"][1]
+    assert set(fit["data"]["cases"]) == {c.id for c in cases}
+    assert "lmfit" in fit["versions"] and isinstance(fit["warnings"], list)
+    assert len(fit["leave_one_out"]) == 3
+    report = (out / "report.md").read_text()
+    assert "Leave-one-case-out prediction" in report and "## Estimates" in report
+    for c in cases:
+        assert (out / "figures" / f"case_{c.id}.png").stat().st_size > 1000
+    assert (out / "figures" / "correlation.png").exists()
+    assert (out / "figures" / "profile_conflict_effect_on_trust.png").exists()
+    with np.load(out / "posterior.npz") as z:
+        assert list(z["names"]) == ["conflict_effect_on_trust"]
+        assert z["samples"].shape == (20, 4, 1)
+        assert np.all((z["samples"] >= 0) & (z["samples"] <= 1))
+    # a failing rewrite leaves the earlier result intact
+    import iocdynamics.calibration.report as rep
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    orig = rep._figures
+    rep._figures = boom
+    try:
+        with pytest.raises(RuntimeError):
+            write_results(r, out)
+    finally:
+        rep._figures = orig
+    assert json.loads((out / "fit.json").read_text())["created"] == fit["created"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_bundled_demo_config_runs_from_the_cli(tmp_path):
+    from iocdynamics.cli import main
+
+    assert main(["calibrate", str(ROOT / "calibration/demo.toml"), "--output",
+                 str(tmp_path), "--no-loo"]) == 0
+    fit = json.loads((tmp_path / "demo" / "fit.json").read_text())
+    assert set(fit["parameters"]) == {"trust_build_time", "conflict_effect_on_trust",
+                                      "mandate_mistrust"}
+
+
+def test_profile_and_hessian_intervals_agree_for_a_well_pinned_parameter():
+    # two independent routes to the 90% interval: the likelihood ratio along the
+    # profile and the curvature at the optimum; near-quadratic objective -> close
+    cases = synthetic_cases(_templates(), {"conflict_effect_on_trust": 0.35}, VARS,
+                            np.arange(0, 61, 1.0), seed=2)
+    r = calibrate(_config(), cases=cases, write=False, verbose=False)
+    prof = r.uncertainty.profiles["conflict_effect_on_trust"].interval
+    wald = r.uncertainty.wald["conflict_effect_on_trust"]
+    width = wald[1] - wald[0]
+    assert abs(prof[0] - wald[0]) < 0.1 * width and abs(prof[1] - wald[1]) < 0.1 * width

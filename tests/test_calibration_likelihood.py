@@ -1,0 +1,54 @@
+"""Ordered probit/logit probabilities against scipy.stats and basic laws."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from iocdynamics.calibration.likelihood import (
+    cutpoints_from_increments,
+    level_log_probability,
+    level_probabilities,
+)
+
+CUTS = (0.2, 0.4, 0.6, 0.8)
+
+
+@pytest.mark.parametrize("link,dist", [("probit", stats.norm), ("logit", stats.logistic)])
+def test_matches_cdf_differences(link, dist):
+    x, s = 0.47, 0.13
+    edges = [-np.inf, *CUTS, np.inf]
+    expected = [dist.cdf((edges[k + 1] - x) / s) - dist.cdf((edges[k] - x) / s)
+                for k in range(5)]
+    got = level_probabilities(np.array(x), CUTS, s, link)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=st.floats(-2, 3), s=st.floats(0.01, 2), link=st.sampled_from(["probit", "logit"]))
+def test_probabilities_sum_to_one_and_are_finite_logs(x, s, link):
+    p = level_probabilities(np.array(x), CUTS, s, link)
+    assert abs(p.sum() - 1) < 1e-9
+    lp = level_log_probability(np.full(5, x), np.arange(1, 6), CUTS, s, link)
+    assert np.all(np.isfinite(lp))
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.floats(0, 1), dx=st.floats(0.01, 0.5), s=st.floats(0.02, 1))
+def test_higher_latent_value_shifts_mass_upwards(x, dx, s):
+    # stochastic dominance: P(level <= k) falls as x rises, for every k
+    lo = np.cumsum(level_probabilities(np.array(x), CUTS, s))
+    hi = np.cumsum(level_probabilities(np.array(x + dx), CUTS, s))
+    assert np.all(hi[:-1] <= lo[:-1] + 1e-12)
+
+
+def test_far_tail_is_finite_and_tiny():
+    lp = level_log_probability(np.array([5.0]), np.array([1]), CUTS, 0.05)
+    assert np.isfinite(lp).all() and lp[0] < -100
+
+
+def test_cutpoints_from_positive_increments_are_ordered():
+    assert cutpoints_from_increments(0.2, [0.2, 0.2, 0.2]) == pytest.approx(CUTS)
+    with pytest.raises(ValueError):
+        cutpoints_from_increments(0.2, [0.1, -0.05])
