@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   runs the bundled scenarios (and analyses) and writes out/
 #   make test   runs the default test suite
+# Also: make test-slow (long tests), make bench (engine benchmark), make lint.
 # Both create .venv and install the package with what it needs.
 
 PY ?= python3
@@ -25,6 +26,9 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
 
 models: $(STAMP)
 	$(BIN)/iocdyn export

@@ -6,16 +6,30 @@ written once in sympy and projected to Vensim/XMILE files (run by PySD), a fast
 numpy engine, calibration, analysis and policy experiments.
 """
 
+from . import analysis, calibration, experiments
+from .calibration import calibrate
+from .ensemble import sample_parameters, simulate_ensemble
 from .equations import EVENT_KINDS, STOCK_COLUMNS, build_model
+from .experiments import ExperimentSpec, load_experiment, run_experiment
 from .export import export_models
 from .registry import PARAMETERS, Parameter, defaults, parameters
-from .scenario import Event, Scenario, ScenarioError, load_scenario
+from .scenario import Event, LeverChange, Scenario, ScenarioError, load_scenario
 from .simulation import simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EVENT_KINDS",
+    "ExperimentSpec",
+    "LeverChange",
+    "analysis",
+    "calibrate",
+    "calibration",
+    "experiments",
+    "load_experiment",
+    "run_experiment",
+    "sample_parameters",
+    "simulate_ensemble",
     "PARAMETERS",
     "STOCK_COLUMNS",
     "Event",

@@ -27,7 +27,7 @@ import xarray as xr
 from . import engine
 from .registry import PARAMETERS
 from .scenario import Scenario, ScenarioError, load_scenario, shortest_time_constant
-from .simulation import _columns
+from .simulation import resolve_columns
 
 DEFAULT_CHUNK_SIZE = 2048
 """Members per chunk: big enough to amortise the per-call cost, small enough that a
@@ -363,7 +363,7 @@ def plan_ensemble(members: Any, base: Any = None, *, columns: Any = None,
                   ) -> EnsemblePlan:
     """Validate the members and build the :class:`EnsemblePlan` (see
     :func:`simulate_ensemble` for the arguments)."""
-    cols = _columns(columns)
+    cols = resolve_columns(columns)
     if isinstance(members, (int, np.integer)) and not isinstance(members, bool):
         if seed is None:
             raise ValueError("members = N draws N parameter sets at random: pass seed= "
@@ -402,8 +402,9 @@ def _iter_local(plan: EnsemblePlan, bounds, backend: str
                            plan.varying, backend)
 
 
-def _dataset(plan: EnsemblePlan, data: Mapping[str, np.ndarray],
-             lo: int = 0, hi: int | None = None) -> xr.Dataset:
+def ensemble_dataset(plan: EnsemblePlan, data: Mapping[str, np.ndarray],
+                     lo: int = 0, hi: int | None = None) -> xr.Dataset:
+    """Label the results of members ``lo:hi`` of ``plan`` as an xarray Dataset."""
     hi = plan.n_members if hi is None else hi
     coords: dict[str, Any] = {"member": np.arange(lo, hi),
                               "time": ("time", plan.save_times, {"units": "Month"})}
@@ -525,4 +526,4 @@ def simulate_ensemble(members: Any, base: Any = None, *, columns: Any = None,
         ds.attrs["chunks_computed"] = len(todo)
         ds.attrs["chunks_reused"] = len(bounds) - len(todo)
         return ds
-    return _dataset(plan, results)
+    return ensemble_dataset(plan, results)

@@ -69,14 +69,14 @@ def duty_cycle(interval, duration):
     return sp.Piecewise((0, interval <= 0), (duration / sp.Max(interval, duration), True))
 
 
-def _broadcast(values: Sequence) -> np.ndarray:
+def stack_values(values: Sequence) -> np.ndarray:
     """Stack the (possibly scalar) outputs of a lambdified list into an array."""
     arrs = [np.asarray(v, dtype=float) for v in values]
     shape = np.broadcast_shapes(*(a.shape for a in arrs)) if arrs else ()
     return np.stack([np.broadcast_to(a, shape) for a in arrs])
 
 
-def _broadcast2(rows: Sequence[Sequence]) -> np.ndarray:
+def stack_rows(rows: Sequence[Sequence]) -> np.ndarray:
     """Stack a lambdified matrix (list of rows) into an array ``(m, k[, N])``."""
     arrs = [[np.asarray(v, dtype=float) for v in r] for r in rows]
     shape = np.broadcast_shapes(*(a.shape for r in arrs for a in r))
@@ -181,23 +181,23 @@ class VectorField:
     def rate(self, x, p=None) -> np.ndarray:
         """True rates ``f(x)``: ``x`` of shape ``(n,)`` or ``(n, N)``."""
         x = np.asarray(x, dtype=float)
-        return _broadcast(self._f(list(x), self._p(p)))
+        return stack_values(self._f(list(x), self._p(p)))
 
     def residual(self, x, p=None) -> np.ndarray:
         """The smooth root system at ``x`` (zero exactly where :meth:`rate` is)."""
         x = np.asarray(x, dtype=float)
-        return _broadcast(self._h(list(x), self._p(p)))
+        return stack_values(self._h(list(x), self._p(p)))
 
     def root_jacobian(self, x, p=None) -> np.ndarray:
         """Jacobian of the root system, shape ``(n, n)`` (or ``(n, n, N)``)."""
         x = np.asarray(x, dtype=float)
         rows = self._jh(list(x), self._p(p))
-        return _broadcast2(rows)
+        return stack_rows(rows)
 
     def param_jacobian(self, x, p=None) -> np.ndarray:
         """Derivative of the root system with respect to ``params``, shape ``(n, k)``."""
         rows = self._hp(list(np.asarray(x, dtype=float)), self._p(p))
-        return _broadcast2(rows)
+        return stack_rows(rows)
 
     def jacobians(self, x, p=None) -> list[np.ndarray]:
         """Jacobians of the true field at an equilibrium ``x``, one per side of each

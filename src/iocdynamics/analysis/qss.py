@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from .autonomous import VectorField, _broadcast, _broadcast2
+from .autonomous import VectorField, stack_rows, stack_values
 
 
 @dataclass
@@ -99,7 +99,7 @@ class QuasiSteadyState:
             with np.errstate(all="ignore"):
                 for _ in range(int(round(self.relax_time / dt))):
                     def rate(y):
-                        return _broadcast(f(list(self._full(slow_values, y)), pv))
+                        return stack_values(f(list(self._full(slow_values, y)), pv))
                     k1 = rate(fast)
                     k2 = rate(fast + 0.5 * dt * k1)
                     k3 = rate(fast + 0.5 * dt * k2)
@@ -110,11 +110,11 @@ class QuasiSteadyState:
         with np.errstate(all="ignore"):
             for _ in range(max_iter):
                 X = self._full(slow_values, fast)
-                r = _broadcast(h(list(X), pv))
+                r = stack_values(h(list(X), pv))
                 r = np.broadcast_to(r, fast.shape)
                 if np.all(np.max(np.abs(r), axis=0) <= tol):
                     break
-                J = np.moveaxis(np.broadcast_to(_broadcast2(j(list(X), pv)),
+                J = np.moveaxis(np.broadcast_to(stack_rows(j(list(X), pv)),
                                                 (fast.shape[0],) * 2 + (N,)), -1, 0)
                 try:
                     dx = np.linalg.solve(J, -r.T[..., None])[..., 0].T
@@ -123,7 +123,7 @@ class QuasiSteadyState:
                                    for a, b in zip(J, r.T)], axis=1)
                 fast = fast + np.where(np.isfinite(dx), dx, 0.0)
             X = self._full(slow_values, fast)
-            r = np.broadcast_to(_broadcast(h(list(X), pv)), fast.shape)
+            r = np.broadcast_to(stack_values(h(list(X), pv)), fast.shape)
         bad = ~np.all(np.abs(r) <= 1e-8, axis=0)
         X[:, bad] = np.nan
         return X
