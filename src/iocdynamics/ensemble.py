@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from . import engine
-from .registry import PARAMETERS
+from .registry import PARAMETERS, get_parameter
 from .scenario import Scenario, ScenarioError, load_scenario, shortest_time_constant
 from .simulation import resolve_columns
 
@@ -340,11 +340,7 @@ def sample_parameters(n: int, names: Sequence[str] | None = None, *, seed: int,
     rng = np.random.default_rng(seed)
     data = {}
     for name in names:
-        if name not in PARAMETERS:
-            close = difflib.get_close_matches(name, list(PARAMETERS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise KeyError(f"unknown parameter '{name}'{hint}")
-        p = PARAMETERS[name]
+        p = get_parameter(name)
         lo, hi = (bounds or {}).get(name, (p.lower, p.upper))
         if lo < p.lower or hi > p.upper or lo > hi:
             raise ValueError(f"bounds of '{name}' ({lo:g}, {hi:g}) must lie within "

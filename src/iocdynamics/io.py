@@ -1,11 +1,14 @@
-"""Atomic file output: a reader never sees a half-written file."""
+"""File input and output at the edges: atomic writes (a reader never sees a
+half-written file) and TOML reading with errors that name the file."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -31,3 +34,25 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically."""
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def read_toml(path: str | Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """Read a TOML file, raising ``error`` with the file name and the reason.
+
+    Parameters
+    ----------
+    path : path
+    error : exception class
+        Raised (with the file name first) if the file is unreadable or not TOML.
+    what : str
+        What the file is, for the message ("scenario file", "experiment file").
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror})") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from exc

@@ -15,6 +15,7 @@ says so.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -379,3 +380,13 @@ def parameters(group: Group | None = None) -> list[Parameter]:
 def defaults() -> dict[str, float]:
     """Default value of every registered parameter, by name."""
     return {p.name: p.default for p in PARAMETERS.values()}
+
+
+def get_parameter(name: str) -> Parameter:
+    """The registered parameter ``name``; a ``KeyError`` suggests the closest name."""
+    try:
+        return PARAMETERS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(PARAMETERS), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise KeyError(f"unknown parameter '{name}'{hint}") from None

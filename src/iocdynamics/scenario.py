@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,6 +49,7 @@ import numpy as np
 
 from .engine import time_grid
 from .equations import EVENT_KINDS
+from .io import read_toml
 from .registry import PARAMETERS, Parameter, defaults
 
 CONTRACTS = ("none", "mou", "binding")
@@ -142,15 +142,7 @@ class Scenario:
     def from_file(cls, path: str | Path) -> Scenario:
         """Read and validate a scenario TOML file."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") \
-                from exc
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: not valid TOML: {exc}") from exc
+        data = read_toml(path, ScenarioError, "scenario file")
         return cls.from_dict(data, source=str(path))
 
     @classmethod

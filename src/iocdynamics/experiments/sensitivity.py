@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..registry import PARAMETERS
+from ..registry import PARAMETERS, get_parameter
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
 
 METHODS = ("morris", "sobol")
@@ -60,13 +60,7 @@ def build_problem(names: Sequence[str] | None = None,
         raise ValueError(f"no parameter to vary (groups {groups})")
     out_bounds = []
     for n in names:
-        if n not in PARAMETERS:
-            import difflib
-
-            close = difflib.get_close_matches(n, list(PARAMETERS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise KeyError(f"unknown parameter '{n}'{hint}")
-        p = PARAMETERS[n]
+        p = get_parameter(n)
         lo, hi = (bounds or {}).get(n, (p.lower, p.upper))
         if not p.lower <= lo < hi <= p.upper:
             raise ValueError(f"bounds of '{n}' ({lo:g}, {hi:g}) must lie within the "

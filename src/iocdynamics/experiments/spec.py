@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 
 from ..equations import EVENT_KINDS
+from ..io import read_toml
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS, Scenario, ScenarioError
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS
@@ -707,13 +708,5 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
         With the file, the key, the value and the allowed range.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read the experiment file ({exc.strerror})") \
-            from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, ExperimentError, "experiment file")
     return parse_experiment(data, source=str(path), folder=path.resolve().parent)
