@@ -7,7 +7,6 @@ half-written result and earlier results survive a failed run.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import platform
@@ -54,6 +53,21 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _portable(path: str | None, config: str | None) -> str | None:
+    """``path`` relative to the config's folder when possible (the same fit gives the
+    same file wherever the checkout lives); else the file name."""
+    if not path:
+        return path
+    p = Path(path)
+    if config:
+        base = Path(config).resolve().parent
+        try:
+            return Path(os.path.relpath(p.resolve(), base)).as_posix()
+        except ValueError:
+            pass
+    return p.name
+
+
 def fit_dict(result: CalibrationResult) -> dict[str, Any]:
     """The content of ``fit.json``."""
     from .api import estimates_table
@@ -62,7 +76,6 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
     table = estimates_table(result)
     d: dict[str, Any] = {
         "name": cfg.name,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "objective": {"neg_log_posterior": result.fit.objective,
                       "log_likelihood": float(prob.loglik_terms(result.fit.x).sum()),
                       "n_observations": prob.n_obs,
@@ -80,7 +93,8 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
                          "interval": p.interval, "closed": p.closed, "flat": p.flat}
                      for n, p in u.profiles.items()},
         "warnings": u.warnings,
-        "settings": {"config": cfg.source, "engine": cfg.engine, "seed": cfg.seed,
+        "settings": {"config": _portable(cfg.source, cfg.source), "engine": cfg.engine,
+                     "seed": cfg.seed,
                      "time_step": cfg.time_step, "link": cfg.link, "spread": cfg.spread,
                      "estimate_spread": cfg.estimate_spread, "cutpoints": cfg.cutpoints,
                      "confidence": cfg.confidence, "search": vars(cfg.search),
@@ -89,11 +103,11 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
                      "cutpoint_values": prob.cutpoints(result.fit.x),
                      "spread_value": prob.spread(result.fit.x)},
         "data": {"config_sha256": cfg.sha256,
-                 "cases": {c.id: {"path": c.path, "sha256": c.sha256,
+                 "cases": {c.id: {"path": _portable(c.path, cfg.source),
+                                  "sha256": c.sha256,
                                   "observations": len(c.observations)}
                            for c in result.cases}},
         "versions": package_versions(),
-        "seconds": result.seconds,
     }
     if result.loo is not None:
         d["leave_one_out"] = [vars(r) for r in result.loo]
@@ -213,7 +227,8 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
                  "ones: with this evidence the fitted mechanism does not transfer between "
                  "cases."), ""]
     L += ["## Reproducibility", "",
-          f"- Config `{cfg.source}` (sha256 `{cfg.sha256 or 'n/a'}`), seed {cfg.seed}.",
+          f"- Config `{_portable(cfg.source, cfg.source)}` "
+          f"(sha256 `{cfg.sha256 or 'n/a'}`), seed {cfg.seed}.",
           "- Case files and their sha256 are listed in `fit.json` (`data`).",
           "- Package versions: " + ", ".join(f"{k} {v}" for k, v in fit["versions"].items()),
           ""]
