@@ -56,3 +56,12 @@ def read_toml(path: str | Path, error: type[Exception], what: str) -> dict[str, 
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from exc
+
+
+def write_or_print(text: str, output: str | Path | None) -> None:
+    """Write ``text`` atomically to ``output`` (and say so), or print it if ``None``."""
+    if output:
+        atomic_write_text(output, text)
+        print(f"wrote {output}")
+    else:
+        print(text)

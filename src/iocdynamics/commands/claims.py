@@ -13,12 +13,7 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from ..claims import claims_markdown, claims_table, read_claims
-    from ..io import atomic_write_text
+    from ..io import write_or_print
 
-    text = claims_markdown(claims_table(read_claims(args.claims_file)))
-    if args.output:
-        atomic_write_text(args.output, text)
-        print(f"wrote {args.output}")
-    else:
-        print(text)
+    write_or_print(claims_markdown(claims_table(read_claims(args.claims_file))), args.output)
     return 0

@@ -11,12 +11,7 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from ..document import equations_markdown
-    from ..io import atomic_write_text
+    from ..io import write_or_print
 
-    text = equations_markdown()
-    if args.output:
-        atomic_write_text(args.output, text)
-        print(f"wrote {args.output}")
-    else:
-        print(text)
+    write_or_print(equations_markdown(), args.output)
     return 0
