@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from iocdynamics import pysd_runner
-from iocdynamics.equations import build_model
 from iocdynamics.artefacts import MODEL_FILES, export_models, model_texts
+from iocdynamics.equations import build_model
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import load_scenario
 from iocdynamics.simulation import all_columns

@@ -43,8 +43,12 @@ STOCK_POSITIONS = {
 here is placed on a further row below."""
 SLOT_W, SLOT_H = 190, 45  # grid on which auxiliaries are placed without overlap
 STOCK_HALF_W, STOCK_HALF_H = 40, 20
-PIPE_SPACING = 48         # vertical distance between parallel pipes into one stock
-VALVE_DX, CLOUD_DX = 130, 225  # valve and cloud distance from the stock's centre
+PIPE_SPACING = 12         # distance between parallel pipes on one side of a stock
+VALVE_D = {"left": 175, "right": 175, "top": 95, "bottom": 95}   # from the stock's centre
+CLOUD_D = {"left": 290, "right": 290, "top": 170, "bottom": 170}
+_DIRECTION = {"left": (-1, 0), "right": (1, 0), "top": (0, -1), "bottom": (0, 1)}
+_IN_SIDES = ("left", "top", "bottom", "right")
+_OUT_SIDES = ("right", "bottom", "top", "left")
 
 Kind = Literal["stock", "flow", "aux", "shadow"]
 
@@ -53,7 +57,8 @@ Kind = Literal["stock", "flow", "aux", "shadow"]
 class Element:
     """A variable drawn on a view: stock, flow (its valve), auxiliary or shadow.
 
-    ``x``, ``y`` are the centre; ``half_w``, ``half_h`` half the box of a stock.
+    ``x``, ``y`` are the centre; ``half_w``, ``half_h`` half the box of a stock;
+    ``label_side`` where a flow's name is written beside its valve.
     """
 
     name: str
@@ -62,6 +67,7 @@ class Element:
     y: int
     half_w: int = 0
     half_h: int = 0
+    label_side: Literal["bottom", "right"] = "bottom"
 
 
 @dataclass(frozen=True)
@@ -106,10 +112,13 @@ class _Placer:
         self.view = View(title)
         self.pos: dict[str, tuple[int, int]] = {}
         self.taken: set[tuple[int, int]] = set()
+        self.shadows: set[str] = set()
 
-    def add(self, name: str, kind: Kind, x: int, y: int, **size: int) -> None:
-        self.view.elements.append(Element(name, kind, x, y, **size))
+    def add(self, name: str, kind: Kind, x: int, y: int, **extra) -> None:
+        self.view.elements.append(Element(name, kind, x, y, **extra))
         self.pos[name] = (x, y)
+        if kind == "shadow":
+            self.shadows.add(name)
 
     def take(self, x: float, y: float) -> None:
         self.taken.add((round(x / SLOT_W), round(y / SLOT_H)))
@@ -127,8 +136,27 @@ class _Placer:
         raise RuntimeError("no free slot")  # pragma: no cover
 
     def link(self, src: str, dst: str) -> None:
-        if src in self.pos and dst in self.pos and src != dst:
+        """An influence arrow, into a variable defined on this view (not a shadow)."""
+        if src in self.pos and dst in self.pos and src != dst and dst not in self.shadows:
             self.view.links.append((src, dst))
+
+
+def _valve(side: str, x: int, y: int, offset: int) -> tuple[int, int]:
+    dx, dy = _DIRECTION[side]
+    return (x + dx * VALVE_D[side] + (offset if dx == 0 else 0),
+            y + dy * VALVE_D[side] + (offset if dy == 0 else 0))
+
+
+def _pipe(flow: str, stock: str, inflow: bool, side: str, x: int, y: int,
+          offset: int) -> Pipe:
+    """The pipe of ``flow`` on ``side`` of the stock centred at (x, y)."""
+    dx, dy = _DIRECTION[side]
+    ox, oy = (offset, 0) if dx == 0 else (0, offset)
+    cloud = (x + dx * CLOUD_D[side] + ox, y + dy * CLOUD_D[side] + oy)
+    edge = (x + dx * STOCK_HALF_W + ox, y + dy * STOCK_HALF_H + oy)
+    if inflow:
+        return Pipe(flow, None, stock, cloud, (cloud, edge))
+    return Pipe(flow, stock, None, cloud, (edge, cloud))
 
 
 def dependencies(model: StockFlowModel) -> dict[str, set[str]]:
@@ -178,27 +206,27 @@ def layout(model: StockFlowModel) -> list[View]:
 
     for s in model.stocks:
         x, y = positions[s.name]
-        flows = model.stock_flows(s.name)
-        n = max(sum(f.direction == "in" for f in flows), sum(f.direction == "out" for f in flows))
-        core.add(s.name, "stock", x, y, half_w=STOCK_HALF_W,
-                 half_h=max(STOCK_HALF_H, PIPE_SPACING * (n - 1) // 2 + 12))
-    # flows: inflows to the left of their stock, outflows to the right
+        core.add(s.name, "stock", x, y, half_w=STOCK_HALF_W, half_h=STOCK_HALF_H)
+    # flows: inflows from the left, then from above and below; outflows to the right,
+    # then downwards and upwards; further flows on one side as parallel pipes
     for s in model.stocks:
         x, y = positions[s.name]
-        flows = model.stock_flows(s.name)
-        for side, group in ((-1, [f for f in flows if f.direction == "in"]),
-                            (1, [f for f in flows if f.direction == "out"])):
-            for k, f in enumerate(group):
-                fy = int(round(y + (k - (len(group) - 1) / 2) * PIPE_SPACING))
-                vx, cx, edge = x + side * VALVE_DX, x + side * CLOUD_DX, x + side * STOCK_HALF_W
-                if side < 0:
-                    pipe = Pipe(f.name, None, s.name, (cx, fy), ((cx, fy), (edge, fy)))
-                else:
-                    pipe = Pipe(f.name, s.name, None, (cx, fy), ((edge, fy), (cx, fy)))
-                core.view.pipes.append(pipe)
-                core.add(f.name, "flow", vx, fy)
-                for px, py in ((vx, fy), (vx, fy + 14), (cx, fy)):
-                    core.take(px, py)
+        used: dict[str, int] = {}
+        for f in model.stock_flows(s.name):
+            order = _IN_SIDES if f.direction == "in" else _OUT_SIDES
+            side = next((d for d in order if d not in used), order[0])
+            k = used[side] = used.get(side, -1) + 1
+            offset = PIPE_SPACING * ((k + 1) // 2) * (1 if k % 2 else -1)
+            pipe = _pipe(f.name, s.name, f.direction == "in", side, x, y, offset)
+            core.view.pipes.append(pipe)
+            (ax, ay), (bx, by) = pipe.points
+            vx, vy = _valve(side, x, y, offset)
+            core.add(f.name, "flow", vx, vy,
+                     label_side="right" if side in ("top", "bottom") else "bottom")
+            steps = max(abs(bx - ax) // SLOT_W, abs(by - ay) // SLOT_H) + 1
+            for j in range(steps + 1):
+                core.take(ax + (bx - ax) * j / steps, ay + (by - ay) * j / steps)
+            core.take(vx, vy + 14)
     # dynamic auxiliaries near the stocks they read
     for a in model.auxiliaries:
         if a.name not in dynamic:

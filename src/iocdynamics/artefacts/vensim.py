@@ -172,7 +172,8 @@ def _view_lines(view: View) -> list[str]:
             valve = new_id()
             lines.append(f"11,{valve},0,{e.x},{e.y},6,8,34,3,0,0,1,0,0,0")
             ids[e.name] = new_id()
-            lines.append(f"10,{ids[e.name]},{label},{e.x},{e.y + 14},{w},8,40,3,0,0,-1,0,0,0")
+            lx, ly = (e.x + w + 10, e.y) if e.label_side == "right" else (e.x, e.y + 14)
+            lines.append(f"10,{ids[e.name]},{label},{lx},{ly},{w},8,40,3,0,0,-1,0,0,0")
             stock = pipe.sink if pipe.sink is not None else pipe.source
             edge = pipe.points[1] if pipe.sink is not None else pipe.points[0]
             to_stock = (ids[stock], 4 if pipe.sink is not None else 100)
@@ -180,7 +181,7 @@ def _view_lines(view: View) -> list[str]:
             for target, head, end in ((to_stock[0], to_stock[1], edge),
                                       (to_cloud[0], to_cloud[1], pipe.cloud)):
                 lines.append(_arrow(new_id(), valve, target, f"{head},0,0,22,0,0,0",
-                                    ((e.x + end[0]) // 2, e.y)))
+                                    ((e.x + end[0]) // 2, (e.y + end[1]) // 2)))
         elif e.kind == "shadow":
             ids[e.name] = new_id()
             lines.append(f"10,{ids[e.name]},{label},{e.x},{e.y},{w},8,8,2,0,3,-1,0,0,0,"

@@ -13,10 +13,11 @@ from xml.sax.saxutils import escape, quoteattr
 from ..structure import StockFlowModel
 from .printing import format_number, xmile
 from .settings import FileSettings
-from .sketch import View, layout
+from .sketch import Element, View, layout
 
 SECTOR_GAP = 80   # vertical space between two sectors
 MARGIN = 40       # space between a sector's frame and what it holds
+STOCK_W, STOCK_H = 45, 35   # the stock box XMILE readers draw by default
 
 
 def _doc(text: str, claims: tuple[str, ...]) -> str:
@@ -104,6 +105,14 @@ def sector_offsets(views: list[View]) -> list[tuple[int, int]]:
     return out
 
 
+def _at_box(stock: Element, end: tuple[int, int]) -> tuple[float, float]:
+    """A pipe's end moved onto the edge of the XMILE stock box it touches."""
+    x, y = end
+    if abs(x - stock.x) >= stock.half_w:        # on the left or right edge
+        return stock.x + math.copysign(STOCK_W / 2, x - stock.x), y
+    return x, stock.y + math.copysign(STOCK_H / 2, y - stock.y)
+
+
 def _angle(x1: float, y1: float, x2: float, y2: float) -> str:
     """Direction of a straight connector in XMILE degrees (counter-clockwise from
     the right, the y axis pointing down on screen)."""
@@ -127,13 +136,17 @@ def views_lines(views: list[View]) -> list[str]:
             pos[e.name] = (x, y)
             name = quoteattr(e.name)
             if e.kind == "stock":
-                out.append(f"        <stock name={name} x=\"{x}\" y=\"{y}\" "
-                           f"width=\"{2 * e.half_w}\" height=\"{2 * e.half_h}\"/>")
+                # no width/height: with them, readers take x, y as the top-left corner
+                out.append(f"        <stock name={name} x=\"{x}\" y=\"{y}\"/>")
             elif e.kind == "flow":
-                (ax, ay), (bx, by) = pipes[e.name].points
-                out.append(f"        <flow name={name} x=\"{x}\" y=\"{y}\">")
-                out.append(f"          <pts><pt x=\"{ax + dx}\" y=\"{ay + dy}\"/>"
-                           f"<pt x=\"{bx + dx}\" y=\"{by + dy}\"/></pts>")
+                pipe = pipes[e.name]
+                ends = [_at_box(view.element(stock), end) if stock else end
+                        for stock, end in zip((pipe.source, pipe.sink), pipe.points)]
+                out.append(f"        <flow name={name} x=\"{x}\" y=\"{y}\" "
+                           f"label_side=\"{e.label_side}\">")
+                out.append("          <pts>" + "".join(
+                    f"<pt x=\"{format_number(px + dx)}\" y=\"{format_number(py + dy)}\"/>"
+                    for px, py in ends) + "</pts>")
                 out.append("        </flow>")
             elif e.kind == "shadow":
                 uid += 1
