@@ -57,7 +57,15 @@ class FileSettings:
                    MappingProxyType(values), MappingProxyType(inputs))
 
     def value(self, name: str, default: float) -> float:
+        """The constant ``name`` (``default`` unless set)."""
         return float(self.values.get(name, default))
+
+    def expression(self, name: str, default: float = 0.0) -> sp.Expr:
+        """What the file writes for the constant or input ``name``: its function of
+        time when it varies, else its value."""
+        if name in self.inputs:
+            return self.inputs[name]
+        return sp.Float(self.value(name, default))
 
 
 def step_function(grid: np.ndarray, series: np.ndarray) -> sp.Expr:

@@ -96,14 +96,13 @@ def model_text(model: StockFlowModel, settings: FileSettings | None = None) -> s
                           _comment(a.description, a.claims)))
     out.append(_group("Events", _GROUP_TITLES["inputs"]))
     for i in model.inputs:
-        rhs = vensim(settings.inputs.get(i.name, 0))
-        out.append(_entry(_NAME(i.name), rhs, i.units, _comment(i.description, i.claims)))
+        out.append(_entry(_NAME(i.name), vensim(settings.expression(i.name)), i.units,
+                          _comment(i.description, i.claims)))
     for group in ("context", "lever", "mechanism", "initial"):
         out.append(_group(group.capitalize(), _GROUP_TITLES[group]))
         for p in model.parameters:
             if p.group == group:
-                rhs = (vensim(settings.inputs[p.name]) if p.name in settings.inputs
-                       else format_number(settings.value(p.name, p.default)))
+                rhs = vensim(settings.expression(p.name, p.default))
                 out.append(_entry(p.vensim_name, rhs, _param_units(p),
                                   _comment(p.description, p.claims)))
     out.append(_group("Control", "Simulation control parameters"))

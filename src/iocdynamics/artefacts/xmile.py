@@ -76,12 +76,11 @@ def model_text(model: StockFlowModel, settings: FileSettings | None = None) -> s
         lines += _variable("aux", a.name, _doc(a.description, a.claims), xmile(a.expr), a.units)
     for i in model.inputs:
         doc = _doc(i.description + " Time-dependent input.", i.claims)
-        lines += _variable("aux", i.name, doc, xmile(settings.inputs.get(i.name, 0)), i.units)
+        lines += _variable("aux", i.name, doc, xmile(settings.expression(i.name)), i.units)
     for p in model.parameters:
         desc = (f"[{p.group}] {p.description} Range {format_number(p.lower)} to "
                 f"{format_number(p.upper)}.")
-        eqn = (xmile(settings.inputs[p.name]) if p.name in settings.inputs
-               else format_number(settings.value(p.name, p.default)))
+        eqn = xmile(settings.expression(p.name, p.default))
         lines += _variable("aux", p.name, _doc(desc, p.claims), eqn, p.units)
     lines.append("    </variables>")
     lines += views_lines(layout(model))
