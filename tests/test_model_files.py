@@ -7,7 +7,7 @@ import pytest
 
 from iocdynamics import pysd_runner
 from iocdynamics.artefacts import MODEL_FILES, export_models, model_texts
-from iocdynamics.equations import build_model
+from iocdynamics.model import build_model
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import load_scenario
 from iocdynamics.simulation import all_columns

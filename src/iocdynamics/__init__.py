@@ -10,7 +10,7 @@ from . import analysis, calibration, experiments
 from .artefacts import export_models
 from .calibration import calibrate
 from .ensemble import sample_parameters, simulate_ensemble
-from .equations import EVENT_KINDS, STOCK_COLUMNS, build_model
+from .model import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .experiments import ExperimentSpec, load_experiment, run_experiment
 from .registry import PARAMETERS, Parameter, defaults, parameters
 from .scenario import Event, LeverChange, Scenario, ScenarioError, load_scenario

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..equations import build_model
 from ..io import atomic_write_text
+from ..model import build_model
 from ..scenario import Scenario, load_scenario
 from . import vensim, xmile
 from .settings import FileSettings
