@@ -203,6 +203,7 @@ def layout(model: StockFlowModel) -> list[View]:
     for (sx, sy) in positions.values():
         for dx in (-1, 0, 1):
             core.take(sx + dx * SLOT_W, sy)
+        core.take(sx, sy - SLOT_H)   # the stock's name above it
 
     for s in model.stocks:
         x, y = positions[s.name]
@@ -226,7 +227,11 @@ def layout(model: StockFlowModel) -> list[View]:
             steps = max(abs(bx - ax) // SLOT_W, abs(by - ay) // SLOT_H) + 1
             for j in range(steps + 1):
                 core.take(ax + (bx - ax) * j / steps, ay + (by - ay) * j / steps)
-            core.take(vx, vy + 14)
+            if side in ("top", "bottom"):   # the flow's name, right of its valve
+                core.take(vx + 100, vy)
+                core.take(vx + 220, vy)
+            else:
+                core.take(vx, vy + 14)
     # dynamic auxiliaries near the stocks they read
     for a in model.auxiliaries:
         if a.name not in dynamic:
