@@ -27,20 +27,9 @@ def _doc(text: str, claims: tuple[str, ...]) -> str:
 
 
 def model_text(model: StockFlowModel, settings: FileSettings | None = None) -> str:
-    """The complete XMILE text of ``model``.
-
-    Parameters
-    ----------
-    model : StockFlowModel
-    settings : FileSettings, optional
-        Clock, constants and time-dependent inputs; default: 60 months in steps of
-        0.125, registry defaults, inputs 0. XMILE has no save interval: readers
-        report every time step.
-
-    Returns
-    -------
-    str
-    """
+    """The complete XMILE text of ``model`` under ``settings`` (as for
+    :func:`iocdynamics.artefacts.vensim.model_text`), less the save interval: XMILE has
+    none, so readers report every time step."""
     settings = settings or FileSettings()
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
