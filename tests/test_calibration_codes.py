@@ -245,3 +245,41 @@ def test_validate_case_reports_alpha_and_disagreements(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"Krippendorff's alpha (ordinal) trust: {HAND_ALPHA:.3f} over 4 units" in r.stdout
     assert "disagreement: trust at month 18: A 3, B 4" in r.stdout
+
+
+# ----------------------------------------------------------------- reading the fit
+def test_bundled_evidence_is_read_as_not_independent():
+    from iocdynamics.calibration import load_cases
+    from iocdynamics.calibration.agreement import evidence_summary, reading
+
+    cases = load_cases(sorted((ROOT / "calibration" / "cases").glob("*.toml")))
+    summary = evidence_summary(cases)
+    t = summary["totals"]
+    assert t["independent"] == 0 and t["circular"] > 0 and t["in-sample"] > 0
+    assert sum(t.values()) == sum(len(c.observations) for c in cases)
+    text = " ".join(reading(summary))
+    assert "No code is independent of the model's source" in text
+    assert f"{len(cases)} of {len(cases)} cases have a single coder" in text
+
+
+def test_report_gives_agreement_and_reads_independent_evidence(tmp_path):
+    from iocdynamics.calibration import calibrate
+
+    case = parse_case(_two_coder("each_coder"), claim_ids={"I3"})
+    cfg = {"name": "r", "seed": 1, "parameters": {"trust_build_time": {"lower": 2,
+                                                                       "upper": 24}},
+           "search": {"method": "multistart", "n_starts": 4, "n_polish": 1,
+                      "polish_max_nfev": 20},
+           "uncertainty": {"profile": []}}
+    calibrate(cfg, cases=[case], output_dir=tmp_path, verbose=False, profiles=False)
+    report = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "### Agreement between coders" in report
+    assert f"| t | A, B | each_coder | trust | {HAND_ALPHA:.3f} | 4 |" in report
+    assert "- t: trust at month 18: A 3, B 4" in report
+    assert "8 of 8 codes are observations independent of the model's source" in report
+
+
+def test_docs_list_the_spreadsheet_columns():
+    from iocdynamics.calibration.spreadsheet import columns_markdown
+
+    assert columns_markdown() in (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")

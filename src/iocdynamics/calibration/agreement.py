@@ -135,3 +135,61 @@ def independence(cases: Sequence[Case]) -> dict[str, dict[str, int]]:
             counts[independence_of(c, o)] += 1
         out[c.id] = counts
     return out
+
+
+def evidence_summary(cases: Sequence[Case]) -> dict:
+    """What the evidence of a calibration is: per case its basis, coders, consensus,
+    independence counts, Krippendorff's alpha and disagreements; and the totals."""
+    per_case = {}
+    totals = dict.fromkeys(INDEPENDENCE, 0)
+    ind = independence(cases)
+    for c in cases:
+        alphas = reliability(c) if len(c.coder_names) > 1 else []
+        per_case[c.id] = {
+            "basis": c.basis, "coders": list(c.coder_names), "consensus": c.consensus,
+            "codes": len(c.codes), "observations": len(c.observations),
+            "evidence": {k: sum(o.evidence == k for o in c.observations)
+                         for k in dict.fromkeys(o.evidence for o in c.observations)},
+            "independence": ind[c.id],
+            "distinct_quotes": len({o.source.quote for o in c.observations
+                                    if o.source.quote}),
+            "alpha": {a.variable: {"alpha": a.alpha, "units": a.units, "note": a.note}
+                      for a in alphas},
+            "disagreements": [{"variable": d.variable, "time": d.time, "segment": d.segment,
+                               "levels": d.levels, "agreed": d.agreed}
+                              for d in disagreements(c)]}
+        for k, v in ind[c.id].items():
+            totals[k] += v
+    return {"cases": per_case, "totals": totals}
+
+
+def reading(summary: dict) -> list[str]:
+    """Plain sentences on what a fit to this evidence can and cannot show."""
+    t = summary["totals"]
+    n = sum(t.values())
+    out = []
+    if t["circular"]:
+        out.append(f"{t['circular']} of {n} codes are the model source's own predictions or "
+                   "illustrations (circular): the equations were written from the same text, "
+                   "so fitting them shows that the model can reproduce its source, not that "
+                   "the source is right.")
+    if t["in-sample"]:
+        out.append(f"{t['in-sample']} of {n} codes are studies the model's source reports "
+                   "(in-sample): observations, but the theory was refined on them, so "
+                   "agreement is expected rather than a test.")
+    if t["conjecture"]:
+        out.append(f"{t['conjecture']} of {n} codes are predictions or illustrations of other "
+                   "sources (conjecture), not observations.")
+    if t["independent"]:
+        out.append(f"{t['independent']} of {n} codes are observations independent of the "
+                   "model's source: only they can test it.")
+    else:
+        out.append("No code is independent of the model's source: read the estimates as a "
+                   "demonstration of the method, not as findings, and the leave-one-case-out "
+                   "scores as transfer between codings of one text, not as prediction of new "
+                   "collaborations.")
+    single = [cid for cid, c in summary["cases"].items() if len(c["coders"]) < 2]
+    if single:
+        out.append(f"{len(single)} of {len(summary['cases'])} cases have a single coder: "
+                   "the reliability of their codes is not measured.")
+    return out
