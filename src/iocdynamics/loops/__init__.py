@@ -1,0 +1,1 @@
+"""Feedback loops of the model: enumeration, theory names, Loops That Matter, gains."""
