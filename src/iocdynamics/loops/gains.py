@@ -68,8 +68,10 @@ def cycle_elasticity(J: np.ndarray, cycle: Sequence[int], lam: complex) -> compl
     respect to the gain of the state cycle ``cycle``."""
     n = J.shape[0]
     M = lam * np.eye(n) - J
-    return complex(cycle_gain(J, cycle) * _det_without(M, list(cycle))
-                   / (lam * char_poly_derivative(J, lam)))
+    den = lam * char_poly_derivative(J, lam)
+    if not np.isfinite(den) or abs(den) <= 1e-300:
+        return complex(np.nan, np.nan)      # repeated (or zero) eigenvalue: undefined
+    return complex(cycle_gain(J, cycle) * _det_without(M, list(cycle)) / den)
 
 
 def link_elasticities(J: np.ndarray, lam_index: int | None = None
