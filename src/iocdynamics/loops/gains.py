@@ -11,9 +11,10 @@ derivative of ``v``'s equation; ``+1``/``-1`` for an inflow/outflow). Then:
 * its **open-loop (static) gain** is the steady-state response that comes back
   round the loop, cut at one stock, when every other stock is held and each stock
   on the loop settles against its own decay: the product over the loop's segments
-  ``stock j -> stock i`` of ``(segment gain) / (-J[i, i])`` -- dimensionless; a
-  reinforcing loop whose open-loop gain reaches 1 (with the other loops
-  unchanged) makes ``det J`` change sign: a fold, the classical tipping point;
+  ``stock j -> stock i`` of ``(segment gain) / (-J[i, i])`` -- dimensionless
+  (for a loop through a single stock, ``J[i, i]`` less the loop's own gain). When
+  the loop is the only one besides each stock's self-regulation, its open-loop
+  gain reaching 1 makes ``det J`` vanish: a fold, the classical tipping point;
 * the **eigenvalue elasticity** of ``lambda`` with respect to a gain ``g`` is
   ``(g / lambda) d lambda / d g``. For a link of the state graph (an entry of
   ``J``) it is ``J_ij w_i v_j / (lambda w.v)`` with ``w``, ``v`` the left and
@@ -134,12 +135,20 @@ class GainPoint:
         return out
 
     def open_loop_gain(self, loop: Loop) -> float:
-        """Static open-loop gain (dimensionless, see the module notes)."""
+        """Static open-loop gain (dimensionless, see the module notes).
+
+        For a loop through one stock the stock's own regulation excludes the loop
+        itself; the gain is undefined (``nan``) for a stock's only self-loop.
+        """
         idx = {s: i for i, s in enumerate(self.states)}
+        segs = self.segments(loop)
+        own = self.loop_gain(loop) if len(segs) == 1 else 0.0
         out = 1.0
-        for _, b, g in self.segments(loop):
-            d = -self.jacobian[idx[b], idx[b]]
-            out *= g / d if d != 0 else np.nan
+        for _, b, g in segs:
+            d = -(self.jacobian[idx[b], idx[b]] - own)
+            if abs(d) <= 1e-12 * max(1.0, abs(g)):
+                return float("nan")
+            out *= g / d
         return float(out)
 
     def state_cycle(self, loop: Loop) -> list[int]:

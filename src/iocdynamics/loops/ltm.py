@@ -163,6 +163,11 @@ class Trajectories:
             if k not in self._series:
                 self._series[k] = np.broadcast_to(np.asarray(v, float)[None], self.shape)
 
+    @property
+    def times(self) -> np.ndarray:
+        """The clock, shape ``(T,)``."""
+        return self._series["time"].reshape(self.T, -1)[:, 0]
+
     def __getitem__(self, name: str) -> np.ndarray:
         try:
             return self._series[name]

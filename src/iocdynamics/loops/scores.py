@@ -164,7 +164,7 @@ def loop_scores(scenario, named: str | Path | None = None, convention: str = "al
     traj = scenario_trajectories(sc)
     links, loops, rel = _compute(traj, convention)
     pols = polarities(graph, traj, links, _equations())
-    index = pd.Index(traj["time"], name="time")
+    index = pd.Index(traj.times, name="time")
     by_loop = {lp.id: n for n in names for lp in n.loops}
     rel_df = pd.DataFrame(rel, index=index)
     rows = []
@@ -215,7 +215,7 @@ def ensemble_loop_scores(scenario, samples: pd.DataFrame, named: str | Path | No
     arr = np.moveaxis(arr, 1, 0)                              # (M, T, L)
     named_arr = np.stack([sum(rel[i] for i in n.ids) for n in names], axis=-1)
     named_arr = np.moveaxis(named_arr, 1, 0)
-    coords: Mapping[str, Any] = {"member": np.arange(len(samples)), "time": traj["time"],
+    coords: Mapping[str, Any] = {"member": np.arange(len(samples)), "time": traj.times,
                                  "loop": ids, "name": [n.name for n in names]}
     ds = xr.Dataset({"relative": (("member", "time", "loop"), arr),
                      "named": (("member", "time", "name"), named_arr)}, coords=coords)
