@@ -90,7 +90,8 @@ def link_elasticities(J: np.ndarray, lam_index: int | None = None
     W = np.linalg.inv(V).T        # columns: left eigenvectors with w_k . v_k = 1
     E = np.empty((len(lam),) + J.shape, dtype=complex)
     for k in range(len(lam)):
-        E[k] = J * np.outer(W[:, k], V[:, k]) / lam[k]
+        with np.errstate(divide="ignore", invalid="ignore"):   # lambda = 0: undefined
+            E[k] = J * np.outer(W[:, k], V[:, k]) / lam[k]
     return lam, E
 
 
