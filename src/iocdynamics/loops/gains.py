@@ -135,15 +135,18 @@ class GainPoint:
                 start, g = b, 1.0
         return out
 
-    def open_loop_gain(self, loop: Loop) -> float:
+    def open_loop_gain(self, loop: Loop, own: float | None = None) -> float:
         """Static open-loop gain (dimensionless, see the module notes).
 
         For a loop through one stock the stock's own regulation excludes the loop
-        itself; the gain is undefined (``nan``) for a stock's only self-loop.
+        itself (or ``own``, the summed gain of several such loops reported
+        together); the gain is undefined (``nan``) when nothing else regulates it.
         """
         idx = {s: i for i, s in enumerate(self.states)}
         segs = self.segments(loop)
-        own = self.loop_gain(loop) if len(segs) == 1 else 0.0
+        if len(segs) == 1 and own is None:
+            own = self.loop_gain(loop)
+        own = own if len(segs) == 1 else 0.0
         out = 1.0
         for _, b, g in segs:
             d = -(self.jacobian[idx[b], idx[b]] - own)
@@ -230,13 +233,24 @@ def elasticity_table(point: GainPoint, loops: Mapping[str, Sequence[Loop]],
     for k, lk in enumerate(lam):
         for name, group in loops.items():
             gsum, osum, esum = 0.0, 0.0, 0j
+            own: dict[str, float] = {}     # one-stock loops reported together
+            for lp in group:
+                if len(lp.stocks) == 1:
+                    own[lp.stocks[0]] = own.get(lp.stocks[0], 0.0) + point.loop_gain(lp)
+            done: set[str] = set()
             for lp in group:
                 g = point.loop_gain(lp)
                 cyc = point.state_cycle(lp)
                 G = cycle_gain(J, cyc)
                 share = g / G if G != 0 else 0.0
                 gsum += g
-                osum += point.open_loop_gain(lp)
+                if len(lp.stocks) == 1:
+                    if lp.stocks[0] not in done:     # the group's self-loops as one
+                        done.add(lp.stocks[0])
+                        one = point.open_loop_gain(lp, own[lp.stocks[0]])
+                        osum += one * own[lp.stocks[0]] / g if g else np.nan
+                else:
+                    osum += point.open_loop_gain(lp)
                 esum += share * cycle_elasticity(J, cyc, lk)
             rows.append({"eigen_index": k + 1, "eigenvalue": complex(lk), "name": name,
                          "loop_gain": gsum, "open_loop_gain": osum, "elasticity": esum,
