@@ -9,7 +9,7 @@ numpy engine, calibration, analysis and policy experiments.
 from . import analysis, calibration, experiments, loops
 from .calibration import calibrate
 from .ensemble import sample_parameters, simulate_ensemble
-from .equations import EVENT_KINDS, STOCK_COLUMNS, build_model
+from .model import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .experiments import ExperimentSpec, load_experiment, run_experiment
 from .export import export_models
 from .loops import ensemble_loop_scores, equilibrium_loop_gains, loop_scores

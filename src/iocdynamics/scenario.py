@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from .engine import time_grid
-from .equations import EVENT_KINDS
+from .model import EVENT_KINDS
 from .io import read_toml
 from .registry import PARAMETERS, Parameter, defaults
 
@@ -83,7 +83,7 @@ class Event:
     at : float
         Month at which the event happens (it takes effect at the nearest time step).
     kind : str
-        One of :data:`iocdynamics.equations.EVENT_KINDS`.
+        One of :data:`iocdynamics.model.EVENT_KINDS`.
     size : float
         Magnitude in (0, 1].
     leadership_quality : float, optional

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..equations import EVENT_KINDS
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import (
     CONTRACTS,

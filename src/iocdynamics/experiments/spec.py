@@ -64,7 +64,7 @@ from typing import Any
 
 import numpy as np
 
-from ..equations import EVENT_KINDS
+from ..model import EVENT_KINDS
 from ..io import read_toml
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS, Scenario, ScenarioError
