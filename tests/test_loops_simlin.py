@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iocdynamics.equations import build_model
 from iocdynamics.loops import ltm
 from iocdynamics.loops.crosscheck import scenario_xmile, simlin_scores
 from iocdynamics.loops.graph import LoopGraph
 from iocdynamics.loops.scores import _compute, model_graph, scenario_trajectories
+from iocdynamics.model import build_model
 from iocdynamics.xmile import model_text
 
 from .loops_models import births_deaths, euler

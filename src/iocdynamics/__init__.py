@@ -9,10 +9,10 @@ numpy engine, calibration, analysis and policy experiments.
 from . import analysis, calibration, experiments, loops
 from .calibration import calibrate
 from .ensemble import sample_parameters, simulate_ensemble
-from .model import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .experiments import ExperimentSpec, load_experiment, run_experiment
 from .export import export_models
 from .loops import ensemble_loop_scores, equilibrium_loop_gains, loop_scores
+from .model import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .registry import PARAMETERS, Parameter, defaults, parameters
 from .scenario import Event, LeverChange, Scenario, ScenarioError, load_scenario
 from .simulation import simulate

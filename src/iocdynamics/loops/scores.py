@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from .. import engine as fast_engine
-from ..equations import build_model
+from ..model import build_model
 from ..scenario import Scenario, load_scenario
 from . import ltm
 from .graph import Loop, LoopGraph
