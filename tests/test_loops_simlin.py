@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from iocdynamics.artefacts.settings import FileSettings
+from iocdynamics.artefacts.xmile import model_text
 from iocdynamics.loops import ltm
 from iocdynamics.loops.crosscheck import scenario_xmile, simlin_scores
 from iocdynamics.loops.graph import LoopGraph
 from iocdynamics.loops.scores import _compute, model_graph, scenario_trajectories
 from iocdynamics.model import build_model
-from iocdynamics.xmile import model_text
 
 from .loops_models import births_deaths, euler
 from .test_loops_named import FIG5, ROOT
@@ -91,7 +92,8 @@ def test_single_stock_model_agrees_exactly(tmp_path):
     b, d = 0.3, 0.1
     m = births_deaths(b, d)
     path = tmp_path / "bd.xmile"
-    path.write_text(model_text(m, final_time=10, time_step=0.25), encoding="utf-8")
+    path.write_text(model_text(m, FileSettings(final_time=10, time_step=0.25)),
+                    encoding="utf-8")
     g = LoopGraph(m)
     theirs = simlin_scores(path, g)
     run = euler(m, {"birth_rate": b, "death_rate": d, "x0": 10.0}, 0.25, 40)

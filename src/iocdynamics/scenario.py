@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 
 from .engine import time_grid
-from .model import EVENT_KINDS
 from .io import read_toml
+from .model import EVENT_KINDS
 from .registry import PARAMETERS, Parameter, defaults
 
 CONTRACTS = ("none", "mou", "binding")

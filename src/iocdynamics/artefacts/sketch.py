@@ -102,6 +102,8 @@ class View:
         """``(x_min, y_min, x_max, y_max)`` of everything drawn, labels allowed for."""
         xs = [e.x for e in self.elements] + [p.cloud[0] for p in self.pipes]
         ys = [e.y for e in self.elements] + [p.cloud[1] for p in self.pipes]
+        if not xs:
+            return 0, 0, 0, 0
         return min(xs) - 100, min(ys) - 60, max(xs) + 100, max(ys) + 60
 
 

@@ -64,8 +64,8 @@ from typing import Any
 
 import numpy as np
 
-from ..model import EVENT_KINDS
 from ..io import read_toml
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS, Scenario, ScenarioError
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS

@@ -9,53 +9,22 @@ link scores and relative loop scores keyed by our loop ids.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ..artefacts.printing import format_number
-from ..structure import StockFlowModel
+from ..artefacts.settings import FileSettings
 from ..artefacts.xmile import model_text
+from ..structure import StockFlowModel
 from .graph import LoopGraph
-
-
-def _series_equation(values: np.ndarray, grid: np.ndarray, dt: float) -> str:
-    """An XMILE expression equal to ``values`` on the grid (piecewise constant)."""
-    v = np.asarray(values, float)
-    base = v[0]
-    terms = [format_number(base)]
-    for k in np.flatnonzero(np.diff(v) != 0) + 1:
-        step = v[k] - v[k - 1]
-        terms.append(f"IF TIME > {format_number(grid[k] - dt / 2)} THEN "
-                     f"{format_number(step)} ELSE 0")
-    return " + ".join(f"({t})" for t in terms)
-
-
-def _set_eqn(text: str, name: str, eqn: str) -> str:
-    pat = re.compile(rf'(<aux name="{re.escape(name)}">.*?<eqn>)(.*?)(</eqn>)', re.S)
-    new, n = pat.subn(lambda m: m.group(1) + escape(eqn) + m.group(3), text, count=1)
-    if n != 1:
-        raise KeyError(f"no auxiliary {name!r} in the XMILE text")
-    return new
 
 
 def scenario_xmile(model: StockFlowModel, scenario) -> str:
     """XMILE text of ``model`` running ``scenario`` (constants and inputs set)."""
     from ..scenario import load_scenario
 
-    sc = load_scenario(scenario)
-    text = model_text(model, final_time=sc.final_time, time_step=sc.time_step)
-    series = sc.input_series()
-    grid = sc.grid()
-    for name, value in sc.constants().items():
-        if name not in series:
-            text = _set_eqn(text, name, format_number(value))
-    for name, values in series.items():
-        text = _set_eqn(text, name, _series_equation(values, grid, sc.time_step))
-    return text
+    return model_text(model, FileSettings.from_scenario(load_scenario(scenario)))
 
 
 @dataclass
