@@ -47,7 +47,7 @@ collaboration as a reviewer can audit it::
     confidence = 0.75                  # (0, 1], or "low" | "medium" | "high"
     source = {ref = "aunger2021", locator = "p. 12", quote = "...",
               study = "murray2018"}    # study: the primary study a secondary source reports
-    claims = ["I3", "T1"]              # ids of the project's claims list (CLAIMS.md)
+    claims = ["I3", "T1"]              # ids of the project's claims list (model/claims.md)
     evidence = "secondary"             # primary | secondary | hypothesis | illustrative
     time_basis = "sequence"            # stated | sequence | assumed
     time_reason = "after the merger the text dates to 2016"
@@ -130,7 +130,7 @@ ASSUMED_TIME_MAX_CONFIDENCE = 0.5
 CONSENSUS_RULES = ("agreed", "each_coder")
 #: Coder name of the consensus level of a unit under ``consensus = "agreed"``.
 AGREED = "agreed"
-#: DOIs of the texts the model's structure was distilled from (``CLAIMS.md``): codes
+#: DOIs of the texts the model's structure was distilled from (``model/claims.md``): codes
 #: resting on them test the model against its own source.
 MODEL_SOURCE_DOIS = frozenset({"10.1186/s12913-021-06630-x"})
 _CLAIM_ID = re.compile(r"^[A-Z]\d+$")
