@@ -45,7 +45,7 @@ def resolve_columns(columns: Iterable[str] | str | None) -> tuple[str, ...]:
 
 def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
              engine: str | None = None, columns: Iterable[str] | str | None = None,
-             **values: float) -> pd.DataFrame:
+             **values: float | bool | str) -> pd.DataFrame:
     """Simulate one scenario.
 
     Parameters
@@ -59,8 +59,12 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
         ``"xmile"`` runs ``models/ioc.xmile`` with PySD.
     columns : list of str or "all", optional
         Variables to return (default: every stock and ``active``).
-    **values : float
-        Overrides of model constants by registry name (validated).
+    **values
+        Settings in the scenario file's words, validated like the file: context and
+        levers by their names (``mandated=True``, ``formalisation=0.8``),
+        ``contract="none"``, ``"mou"`` or ``"binding"``, and any model constant by
+        its registry name. Contradictory settings (a MoU and a binding contract at
+        once) are refused.
 
     Returns
     -------
