@@ -387,6 +387,16 @@ def check_unique_ids(cases: Sequence[Case]) -> None:
         seen[c.id] = c.path
 
 
+def _closest_scale(variable: str) -> tuple[str, Scale] | None:
+    """The codable variable closest to a misspelt one, with its scale."""
+    import difflib
+
+    from .scales import VARIABLE_SCALES
+
+    close = difflib.get_close_matches(variable, list(VARIABLE_SCALES), n=1)
+    return (close[0], VARIABLE_SCALES[close[0]]) if close else None
+
+
 _CLAIMS_CACHE: dict[str, tuple[frozenset[str] | None, str]] = {}
 
 
@@ -877,6 +887,7 @@ class _Parser:
                 scale = None
             t = self._time(o, entry, start, horizon, inclusive=True)
             level = None
+            guess = _closest_scale(var) if scale is None and isinstance(var, str) else None
             if "level" not in o:
                 self.bad(entry, "missing level")
             elif scale is not None:
@@ -884,6 +895,12 @@ class _Parser:
                     level = scale.level(o["level"])
                 except ValueError as exc:
                     self.bad(entry, str(exc))
+            elif guess is not None:  # report a bad level now, not after the name is fixed
+                try:
+                    guess[1].level(o["level"])
+                except ValueError as exc:
+                    self.bad(entry, f"{exc} (checked on the scale of {guess[0]!r}, the "
+                                    "closest codable variable)")
             conf = o.get("confidence")
             if isinstance(conf, str) and conf.lower() in CONFIDENCE_LABELS:
                 conf = CONFIDENCE_LABELS[conf.lower()]

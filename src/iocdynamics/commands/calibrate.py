@@ -1,4 +1,4 @@
-"""``iocdyn calibrate CONFIG [--posterior] [--output DIR] [--no-loo] [--no-profiles]``."""
+"""``iocdyn calibrate CONFIG [--posterior] [-o DIR] [--no-loo] [--no-profiles]``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ def register(sub) -> None:
     p.add_argument("config", help="calibration config TOML (e.g. calibration/CONFIG.toml)")
     p.add_argument("--posterior", action="store_true",
                    help="also sample the posterior with emcee (saved as posterior.npz)")
-    p.add_argument("--output", help="folder receiving NAME/ (default: the config's "
+    p.add_argument("-o", "--output", help="folder receiving NAME/ (default: the config's "
                                     "output_dir)")
     p.add_argument("--no-loo", action="store_true", help="skip leave-one-case-out")
     p.add_argument("--no-profiles", action="store_true",

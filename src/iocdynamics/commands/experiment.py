@@ -48,5 +48,7 @@ def _run(args) -> int:
     show = cols + ["reached_synergy_probability", "behaviour_at_horizon_median",
                    "dissolved_probability"]
     print(s[show].to_string(float_format=lambda x: f"{x:.2f}"))
-    print(f"wrote {len(res.files)} files under {res.out_dir}")
+    print(res.notes.text().split("\n", 2)[2].strip())
+    print(f"wrote {len(res.files)} files under {res.out_dir} (notes.md: what the model "
+          "decides by construction)")
     return 0

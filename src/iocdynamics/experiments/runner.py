@@ -5,7 +5,12 @@
     OUT/ensemble.nc        trajectories of the key stocks (setting, member, time), metrics
                            (setting, member); lever labels and uncertain
                            parameter values as coordinates
-    OUT/summary.csv        one row per lever setting (see :mod:`.summary`)
+    OUT/summary.csv        one row per lever setting (see :mod:`.summary`); the column
+                           ``same_model_as`` names the first setting whose equations
+                           are the same (results equal by construction)
+    OUT/notes.md           what the model decides by construction: identical settings,
+                           uncertain parameters that cannot act, lever paths switched
+                           off (see :mod:`.notes`)
     OUT/design.csv         the lever settings and the registry values they fix
     OUT/samples.csv        the uncertainty samples (shared by every setting)
     OUT/figures/*.png      fan charts, heatmaps, probability of synergy
@@ -31,6 +36,7 @@ from ..io import atomic_write, atomic_write_text
 from ..simulation import default_columns
 from .design import Design, build_design
 from .metrics import compute_metrics
+from .notes import ExperimentNotes, experiment_notes
 from .spec import ExperimentSpec, load_experiment
 from .summary import summarise
 
@@ -52,6 +58,8 @@ class ExperimentResult:
         One row per setting.
     out_dir : Path or None
     files : list of Path
+    notes : ExperimentNotes
+        What the model decides by construction (also ``notes.md``).
     """
 
     spec: ExperimentSpec
@@ -60,6 +68,7 @@ class ExperimentResult:
     summary: pd.DataFrame
     out_dir: Path | None
     files: list[Path]
+    notes: ExperimentNotes | None = None
 
     @property
     def metrics(self) -> xr.Dataset:
@@ -168,6 +177,7 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
     out = Path(out_dir) if out_dir is not None else default_out_dir(spec)
     t0 = time.perf_counter()
     design = build_design(spec)
+    notes = experiment_notes(spec, design)
     ds = simulate_design(spec, design, parts_dir=(out / "parts") if resumable else None,
                          workers=workers, scheduler=scheduler, progress=progress)
     met = compute_metrics(ds, spec.synergy_threshold)
@@ -179,7 +189,10 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
                      "time_units": "Month",
                      "uncertain_parameters": ", ".join(design.samples.columns)})
     summary = summarise(ds, design.settings)
+    summary.insert(summary.columns.get_loc("members") + 1, "same_model_as",
+                   notes.same_model_as)
     files: list[Path] = []
+    files.append(atomic_write_text(out / "notes.md", notes.text()))
     files.append(atomic_write(out / "ensemble.nc", lambda p: ds.to_netcdf(p)))
     files.append(atomic_write(out / "summary.csv",
                               lambda p: summary.to_csv(p, float_format="%.6g")))
@@ -188,7 +201,7 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
                               lambda p: design_table.to_csv(p, float_format="%.6g")))
     files.append(atomic_write(out / "samples.csv",
                               lambda p: design.samples.to_csv(p, float_format="%.10g")))
-    result = ExperimentResult(spec, design, ds, summary, out, files)
+    result = ExperimentResult(spec, design, ds, summary, out, files, notes)
     if figures:
         files += write_figures(result)
     manifest = {"experiment": spec.name, "source": spec.source, "seed": spec.seed,
