@@ -39,8 +39,8 @@ def memory_budget() -> int:
 
 
 def gib(n: float) -> str:
-    """``n`` bytes in GiB, for messages."""
-    return f"{n / 2**30:.1f} GiB"
+    """``n`` bytes in GiB (MiB below one GiB), for messages."""
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def largest_count(bytes_per_item: float, budget: int | None = None) -> int:

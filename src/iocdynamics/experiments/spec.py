@@ -713,8 +713,8 @@ def parse_experiment(data: Mapping[str, Any], source: str = "<dict>",
     name = data.get("name", Path(source).stem)
     problem = plain_name_problem(name)
     if problem:
-        raise ExperimentError(f"{source}: name = {name!r} {problem} (it names the results "
-                              "folder experiments/results/NAME), e.g. name = \"my_policy\".")
+        raise ExperimentError(f"{source}: name = {name!r} {problem}; it names the results "
+                              "folder experiments/results/NAME, e.g. name = \"my_policy\".")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ExperimentError(f"{source}: description must be a string.")
