@@ -120,9 +120,17 @@ def fit_problem(problem: Problem, search: SearchSettings, seed: int,
                 bar.update(1)
                 return float(counter.f(problem.vector(p))[0])
 
+            def generation_done(intermediate_result) -> bool:
+                # lmfit ignores a ``maxiter`` argument (it sets scipy's from max_nfev),
+                # so the generations are counted here and scipy stopped after
+                # ``max_iterations`` of them
+                generations[0] += 1
+                return generations[0] >= search.max_iterations
+
+            generations = [0]
             mini = lmfit.Minimizer(fn, params, max_nfev=10**9)
             res = mini.minimize(method="differential_evolution", seed=seed,
-                                maxiter=search.max_iterations, popsize=search.population,
+                                popsize=search.population, callback=generation_done,
                                 polish=False, tol=1e-4, init="latinhypercube")
         starts.append(problem.vector(res.params))
         starts.append(problem.start.copy())
