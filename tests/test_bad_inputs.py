@@ -23,9 +23,9 @@ from iocdynamics.analysis.phase import phase_data
 from iocdynamics.calibration import ConfigError, calibrate, load_case, load_config
 from iocdynamics.calibration.evidence import CaseError
 from iocdynamics.cli import main
-from iocdynamics.equations import EVENT_KINDS, build_model
 from iocdynamics.experiments.runner import run_experiment
 from iocdynamics.experiments.spec import MAX_MEMBERS, ExperimentError, load_experiment
+from iocdynamics.model import EVENT_KINDS, build_model
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import Scenario, ScenarioError
 

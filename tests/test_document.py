@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iocdynamics.document import equations_markdown
-from iocdynamics.equations import build_model
+from iocdynamics.model import build_model
 
 from .conftest import ROOT
 

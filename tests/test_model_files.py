@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from iocdynamics import pysd_runner
-from iocdynamics.equations import build_model
+from iocdynamics.model import build_model
 from iocdynamics.export import MODEL_FILES, export_models, model_texts
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import load_scenario

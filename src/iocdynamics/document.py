@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .equations import build_model
+from .model import build_model
 from .printing import format_number
 from .structure import StockFlowModel
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import vensim, xmile
-from .equations import build_model
+from .model import build_model
 from .io import atomic_write_text
 
 MODEL_FILES = ("ioc.mdl", "ioc.xmile")

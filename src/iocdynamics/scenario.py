@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 
 from .engine import save_indices, time_grid
-from .equations import EVENT_KINDS
 from .io import read_toml
+from .model import EVENT_KINDS
 from .registry import PARAMETERS, Parameter, defaults
 
 CONTRACTS = ("none", "mou", "binding")
@@ -83,7 +83,7 @@ class Event:
     at : float
         Month at which the event happens (it takes effect at the nearest time step).
     kind : str
-        One of :data:`iocdynamics.equations.EVENT_KINDS`.
+        One of :data:`iocdynamics.model.EVENT_KINDS`.
     size : float
         Magnitude in (0, 1].
     leadership_quality : float, optional

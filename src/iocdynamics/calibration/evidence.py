@@ -57,8 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..equations import EVENT_KINDS
 from ..io import decode_text
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import (
     CONTRACTS,

@@ -63,8 +63,8 @@ from typing import Any
 
 import numpy as np
 
-from ..equations import EVENT_KINDS
 from ..io import parse_toml, plain_name_problem, read_toml
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS, Scenario, ScenarioError
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS
