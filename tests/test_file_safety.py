@@ -201,9 +201,11 @@ def test_a_previous_result_set_aside_by_an_interrupted_swap_is_moved_back(tmp_pa
     partial = tmp_path / aside.name.replace(".old", ".partial")
     partial.mkdir()
     (partial / "fit.json").write_text("unfinished")
+    other = tmp_path / aside.name.replace(".result.", ".result.v2.")  # another result's
+    other.mkdir()
     recover(out)
     assert tree(out) == {"fit.json": b"previous run"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["result"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, "result"])
 
 
 # ------------------------------------------------------------------ experiment folders

@@ -23,7 +23,7 @@ import stat
 from collections.abc import Collection
 from pathlib import Path
 
-from .io import stale_temporaries, temp_sibling
+from .io import stale_temporaries, temp_sibling, temporary_of
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -75,9 +75,8 @@ def recover(folder: str | Path) -> None:
     """Tidy after a killed run of the result ``folder``: move back a previous result
     left aside by an interrupted swap, remove stale temporary folders of it."""
     folder = Path(folder)
-    prefix = f".{folder.name}."
     for p in stale_temporaries(folder.parent):
-        if not p.name.startswith(prefix) or p.is_symlink() or not p.is_dir():
+        if temporary_of(p) != folder.name or p.is_symlink() or not p.is_dir():
             continue
         if p.name.endswith(".old") and not folder.exists():
             os.replace(p, folder)

@@ -31,7 +31,7 @@ class OutputError(ValueError):
 
 # ------------------------------------------------------------ temporary names
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
-_TEMP = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)\.[0-9a-f]{8}\."
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)\.[0-9a-f]{8}\."
                    r"(?P<kind>part|partial|old)$")
 _swept: set[Path] = set()
 
@@ -40,6 +40,13 @@ def temp_sibling(path: str | Path, kind: str) -> Path:
     """A fresh name ``.NAME.HOST-PID.XXXXXXXX.KIND`` beside ``path`` (not created)."""
     path = Path(path)
     return path.with_name(f".{path.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}.{kind}")
+
+
+def temporary_of(path: str | Path) -> str | None:
+    """The name of the file or folder a temporary of :func:`temp_sibling` stands for
+    (``None`` if ``path`` is not such a temporary)."""
+    m = _TEMP.match(Path(path).name)
+    return m["name"] if m else None
 
 
 def _alive(pid: int) -> bool:
