@@ -186,10 +186,15 @@ def test_a_swap_replaces_the_whole_folder_and_nothing_beside_it(tmp_path):
 
 
 def test_a_folder_with_foreign_files_is_never_replaced(tmp_path):
+    expected = ("fit.json", "report.md", "figures")
     (tmp_path / "fit.json").write_text("{}")
-    (tmp_path / "cases").mkdir()
-    with pytest.raises(FolderError, match="holds cases"):
-        check_replaceable(tmp_path, ("fit.json", "report.md", "figures"), "calibration results")
+    (tmp_path / temp_sibling(tmp_path / "report.md", "part").name).write_text("")
+    check_replaceable(tmp_path, expected, "calibration results")  # only its own files
+    for name in ("cases", "draft.part"):
+        (tmp_path / name).mkdir()
+        with pytest.raises(FolderError, match=f"holds {name}"):
+            check_replaceable(tmp_path, expected, "calibration results")
+        (tmp_path / name).rmdir()
 
 
 def test_a_previous_result_set_aside_by_an_interrupted_swap_is_moved_back(tmp_path):

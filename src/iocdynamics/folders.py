@@ -39,7 +39,7 @@ def foreign_entries(folder: str | Path, expected: Collection[str]) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir()
-                  if p.name not in expected and not p.name.endswith(".part"))
+                  if p.name not in expected and temporary_of(p) is None)
 
 
 def check_replaceable(folder: str | Path, expected: Collection[str], what: str) -> None:
