@@ -300,3 +300,18 @@ def test_a_rerun_killed_while_drawing_figures_leaves_one_consistent_run(first_ru
     assert sorted(p.name for p in out.parent.iterdir()) == ["safe"]
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2
     assert not (out / "figures").exists()  # the new run drew none: no old figure kept
+
+
+def test_a_finished_runs_parts_do_not_block_a_rerun_with_other_inputs(first_run):
+    from iocdynamics.experiments.runner import run_experiment
+    from iocdynamics.experiments.spec import ExperimentError
+
+    out = first_run
+    assert (out / "parts" / "experiment.json").exists()
+    run_experiment(spec(seed=3), out, figures=False)  # the old parts were the old run's
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 3
+    # unfinished parts of yet other inputs (a killed run) are refused
+    marker = out / "parts" / "experiment.json"
+    marker.write_text(json.dumps({"experiment": "safe", "fingerprint": "f" * 64}))
+    with pytest.raises(ExperimentError, match="--fresh"):
+        run_experiment(spec(seed=4), out, figures=False)

@@ -146,13 +146,23 @@ def _read_json(path: Path) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
+def parts_are_finished(out: Path) -> bool:
+    """Whether ``OUT/parts/`` belongs to the finished run whose results ``OUT`` holds
+    (then it is a cache that a run with other inputs may discard)."""
+    marker = _read_json(out / "parts" / PARTS_MARKER) or {}
+    manifest = _read_json(out / "manifest.json") or {}
+    return bool(marker.get("fingerprint")) and \
+        marker.get("fingerprint") == manifest.get("fingerprint")
+
+
 def check_results_folder(spec: ExperimentSpec, out: Path, fingerprint: str,
                          fresh: bool = False, resumable: bool = True) -> None:
     """Refuse, before any work, a results folder this run must not use.
 
     A folder holding files an experiment never writes is refused always (it would
     be replaced as a whole); one holding another experiment's results, or the
-    unfinished parts of another run (if ``resumable``), unless ``fresh``.
+    unfinished parts of a run with other inputs (if ``resumable``), unless ``fresh``.
+    The parts of the finished run whose results the folder holds are not refused.
 
     Raises
     ------
@@ -176,7 +186,8 @@ def check_results_folder(spec: ExperimentSpec, out: Path, fingerprint: str,
             f"{spec.name!r}; rerun with --fresh (fresh=True) to replace them, or choose "
             "another folder with -o.")
     parts = out / "parts"
-    if resumable and parts.is_dir() and any(parts.iterdir()):
+    if resumable and parts.is_dir() and any(parts.iterdir()) and \
+            not parts_are_finished(out):
         marker = _read_json(parts / PARTS_MARKER) or {}
         if marker.get("fingerprint") != fingerprint:
             what = (f"experiment {marker['experiment']!r} with other inputs"
@@ -244,8 +255,10 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
     fingerprint = design_fingerprint(spec, design)
     check_results_folder(spec, out, fingerprint, fresh, resumable)
     parts = out / "parts"
-    if resumable and fresh and parts.is_dir() and not parts.is_symlink():
-        shutil.rmtree(parts)
+    if resumable and parts.is_dir() and not parts.is_symlink() and (
+            fresh or (_read_json(parts / PARTS_MARKER) or {}).get("fingerprint")
+            != fingerprint):
+        shutil.rmtree(parts)  # another run's parts: refused above unless finished or fresh
     if resumable:
         parts.mkdir(parents=True, exist_ok=True)
         atomic_write_text(parts / PARTS_MARKER, json.dumps(
