@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iocdynamics.document import equations_markdown
+from iocdynamics.artefacts import equations_markdown
 from iocdynamics.model import build_model
 
 from .conftest import ROOT
