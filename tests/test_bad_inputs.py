@@ -62,13 +62,14 @@ def ctx(tmp_path, monkeypatch):
     import iocdynamics.calibration.api as api
     import iocdynamics.experiments.runner as runner
     import iocdynamics.experiments.sensitivity as sens
+    import iocdynamics.loops as loops
     import iocdynamics.simulation as simulation
 
     for module, name in ((api, "fit_problem"), (runner, "simulate_design"),
                          (sens, "model_function"), (simulation, "simulate"),
                          (eq, "find_equilibria"), (phase, "find_equilibria"),
                          (phase, "initial_state"), (phase, "QuasiSteadyState"),
-                         (bif, "continuation")):
+                         (bif, "continuation"), (loops, "loop_scores")):
         monkeypatch.setattr(module, name, _no_work)
     return Ctx(tmp_path, monkeypatch)
 
@@ -389,6 +390,17 @@ ROWS = [
         2, ("-o", "is a folder", "give a file name")),
     Row("run -o existing folder",
         lambda c: call(cli, "run", BASE, "-o", c.tmp),
+        2, ("-o", "is a folder")),
+    Row("loops -o DIR/",
+        lambda c: call(cli, "loops", BASE, "-o", f"{c.tmp}/"),
+        2, ("-o", "is a folder")),
+    Row("loops --set out of the registry bounds",
+        lambda c: call(cli, "loops", BASE, "-o", c.tmp / "l.csv", "--set", MECH.name,
+                       MECH.upper * 10 + 1),
+        2, (f"--set {MECH.name}", "out of range", mech_bounds())),
+    Row("import-codes -o DIR/",
+        lambda c: call(cli, "import-codes", c.write("codes.csv", "case\n"), "--case", "x",
+                       "-o", f"{c.tmp}/"),
         2, ("-o", "is a folder")),
     Row("run --plot without a figure suffix",
         lambda c: call(cli, "run", BASE, "-o", c.tmp / "x.csv", "--plot", c.tmp / "x.txt"),
