@@ -55,14 +55,6 @@ def test_sobol_intervals_repeat_with_seed_zero():
     pd.testing.assert_frame_equal(*runs)
 
 
-@pytest.mark.parametrize("n", [100, 0, 1, 3, 96])
-def test_sobol_refuses_a_sample_size_that_is_not_a_power_of_two(n):
-    with pytest.raises(ValueError, match="power of two") as exc:
-        sobol(ISHIGAMI, ishigami, n, seed=1)
-    if n == 100:
-        assert "use 64 or 128" in str(exc.value)
-
-
 def test_sobol_of_a_linear_model_is_its_variance_shares():
     prob = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1], [0, 2], [0, 1]]}
     coef = np.array([1.0, 1.0, 0.0])
@@ -122,13 +114,18 @@ def test_model_function_matches_single_simulations():
 
 
 def test_run_sensitivity_writes_tables_and_figures(tmp_path):
-    with pytest.warns(SensitivityWarning, match="n = 8 does not resolve"):
-        res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="sobol", n=8,
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SensitivityWarning)
+        res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="sobol", n=64,
                               seed=1, params=["trust_build_time", "faith_threshold",
                                               "risk_threshold"],
                               outputs=["behaviour_at_horizon"])
+    loose = unresolved_indices(res["behaviour_at_horizon"])
+    assert bool(loose) == any(issubclass(w.category, SensitivityWarning) for w in caught)
+    assert bool(loose) == ("Not resolved by the sample" in (tmp_path / "notes.md").read_text())
     assert set(res) == {"behaviour_at_horizon"}
-    assert "Not resolved by the sample" in (tmp_path / "notes.md").read_text()
     for name in ("problem.json", "sobol_behaviour_at_horizon.csv",
                  "sobol_behaviour_at_horizon.png", "notes.md"):
         assert (tmp_path / name).stat().st_size > 0
@@ -142,7 +139,7 @@ def test_cli_sensitivity(tmp_path, capsys):
     from iocdynamics.cli import main
 
     rc = main(["sensitivity", str(bundled("voluntary_buddying")), "--method", "morris",
-               "-n", "3", "--params", "trust_build_time,faith_threshold",
+               "-n", "4", "--params", "trust_build_time,faith_threshold",
                "--outputs", "behaviour_at_horizon", "-o", str(tmp_path), "--no-progress"])
     assert rc == 0
     assert (tmp_path / "morris_behaviour_at_horizon.png").exists()
@@ -155,10 +152,6 @@ def test_cli_sensitivity(tmp_path, capsys):
                "-o", str(tmp_path)])
     assert rc == 2
     assert "the groups are context" in capsys.readouterr().err
-    rc = main(["sensitivity", str(bundled("voluntary_buddying")), "--method", "sobol",
-               "-n", "100", "-o", str(tmp_path / "never")])
-    assert rc == 2 and "use 64 or 128" in capsys.readouterr().err
-    assert not (tmp_path / "never").exists()
 
 
 def test_sensitivity_says_which_parameters_are_inactive_by_construction(tmp_path):
@@ -173,7 +166,7 @@ def test_sensitivity_says_which_parameters_are_inactive_by_construction(tmp_path
     on = [n for n in names if n not in off]
     assert off and on
     params = off[:3] + on[:2]
-    res = run_sensitivity(sc, tmp_path, method="morris", n=3, seed=2, params=params,
+    res = run_sensitivity(sc, tmp_path, method="morris", n=4, seed=2, params=params,
                           outputs=["behaviour_at_horizon", "trust@24"], figures=False)
     notes = (tmp_path / "notes.md").read_text()
     for df in res.values():

@@ -83,6 +83,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..io import decode_text
 from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import (
@@ -136,6 +137,9 @@ MODEL_SOURCE_DOIS = frozenset({"10.1186/s12913-021-06630-x"})
 _CLAIM_ID = re.compile(r"^[A-Z]\d+$")
 CASE_EVENT_KEYS = tuple(k for k in EVENT_KEYS if k != "at") + ("at", "date", "source")
 LEVER_CHANGE_KEYS = ("at", "date", "lever", "value", "source", "note")
+DEFAULT_TIME_STEP = 0.125
+"""Time step (months) a case is checked with when it is loaded (a calibration
+checks again with its own ``time_step``)."""
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONTEXT = [p.name for p in PARAMETERS.values() if p.group == "context"]
 _LEVERS = ["contract"] + [p.name for p in PARAMETERS.values()
@@ -309,7 +313,7 @@ class Case:
             names |= {"contract_is_mou", "contract_is_binding"} if k == "contract" else {k}
         return frozenset(names)
 
-    def scenario_dict(self, time_step: float = 0.125,
+    def scenario_dict(self, time_step: float = DEFAULT_TIME_STEP,
                       save_interval: float | None = None) -> dict[str, Any]:
         """The case as a scenario mapping (see :mod:`iocdynamics.scenario`)."""
         return {
@@ -323,7 +327,7 @@ class Case:
             "lever_changes": [dict(c) for c in self.lever_changes],
         }
 
-    def scenario(self, time_step: float = 0.125,
+    def scenario(self, time_step: float = DEFAULT_TIME_STEP,
                  save_interval: float | None = None) -> Scenario:
         """The validated :class:`~iocdynamics.scenario.Scenario` of the case."""
         return Scenario.from_dict(self.scenario_dict(time_step, save_interval),
@@ -349,8 +353,10 @@ def load_case(path: str | Path) -> Case:
     except OSError as exc:
         raise CaseError(str(path), [("file", f"cannot read it ({exc.strerror})")]) from exc
     try:
-        data = tomllib.loads(data_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(decode_text(data_bytes, path, _Undecodable))
+    except _Undecodable as exc:
+        raise CaseError(str(path), [("file", str(exc).removeprefix(f"{path}: "))]) from None
+    except tomllib.TOMLDecodeError as exc:
         raise CaseError(str(path), [("file", f"not valid TOML: {exc}")]) from exc
     return parse_case(data, source=str(path), sha256=hashlib.sha256(data_bytes).hexdigest())
 
@@ -374,6 +380,43 @@ def load_cases(paths: Iterable[str | Path]) -> list[Case]:
         seen[case.id] = case.path
         cases.append(case)
     return cases
+
+
+class _Undecodable(ValueError):
+    pass
+
+
+def event_time_problems(horizon: float, events: Sequence[Mapping[str, Any]],
+                        changes: Sequence[Mapping[str, Any]], time_step: float
+                        ) -> list[tuple[str, str]]:
+    """``(entry, reason)`` for each event or lever change that would take effect only
+    at the horizon's time step, i.e. after the observed period (no effect on the fit).
+
+    Events act from the nearest time step, so ``at`` must be below
+    ``horizon - time_step / 2``.
+    """
+    n = int(round(horizon / time_step))
+    latest = horizon - time_step / 2
+    out = []
+    for what, items in (("event", events), ("lever change", changes)):
+        for i, e in enumerate(items, start=1):
+            at = float(e["at"])
+            if int(round(at / time_step)) >= n:
+                out.append((f"{what} {i}", f"at = {at:g} months falls on the time step of "
+                            f"the horizon ({horizon:g} months, time step {time_step:g}), "
+                            "where it would act after the observed period and have no "
+                            f"effect; allowed: at < {latest:g} (horizon - time_step/2), or "
+                            "extend [case] horizon"))
+    return out
+
+
+def check_event_times(cases: Sequence[Case], time_step: float) -> None:
+    """Raise :class:`CaseError` for the first case with an event or lever change that
+    the simulation at ``time_step`` would place after its horizon."""
+    for c in cases:
+        problems = event_time_problems(c.horizon, c.events, c.lever_changes, time_step)
+        if problems:
+            raise CaseError(c.path, problems)
 
 
 def check_unique_ids(cases: Sequence[Case]) -> None:
@@ -925,6 +968,10 @@ class _Parser:
         self._check_quote_reuse(data, observations)
         self._check_anchors(observations)
         fit_obs = self._consensus(observations, consensus)
+        if horizon is not None and not self.problems:
+            for entry, reason in event_time_problems(horizon, events, changes,
+                                                     DEFAULT_TIME_STEP):
+                self.bad(entry, reason)
         if self.problems:
             return None
         case = Case(id=cid, title=meta["title"].strip(),

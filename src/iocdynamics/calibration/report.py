@@ -11,13 +11,13 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..folders import check_replaceable, new_sibling, swap_in
 from .agreement import evidence_summary, reading
 from .uncertainty import CHI2, LEVEL
 
@@ -311,13 +311,24 @@ def _figures(result: CalibrationResult, folder: Path) -> None:
     plt.close(fig)
 
 
+RESULT_ENTRIES = ("fit.json", "report.md", "figures", "posterior.npz")
+"""What a calibration result folder holds; a folder holding anything else is never
+replaced."""
+
+
 def write_results(result: CalibrationResult, folder: str | Path) -> Path:
     """Write ``fit.json``, ``report.md``, ``figures/`` (and ``posterior.npz``) into
-    ``folder``, replacing an earlier result only once everything is written."""
+    ``folder``, replacing an earlier result only once everything is written.
+
+    Raises
+    ------
+    FolderError
+        Before writing anything, if ``folder`` holds files a calibration result
+        never contains (it would be replaced as a whole).
+    """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
-                                dir=folder.parent))
+    check_replaceable(folder, RESULT_ENTRIES, "calibration results")
+    tmp = new_sibling(folder)
     try:
         fit = fit_dict(result)
         (tmp / "fit.json").write_text(json.dumps(fit, indent=2) + "\n", encoding="utf-8")
@@ -327,13 +338,7 @@ def write_results(result: CalibrationResult, folder: str | Path) -> Path:
             p = result.posterior
             np.savez(tmp / "posterior.npz", samples=p.samples, names=np.array(p.names),
                      log_posterior=p.log_posterior, acceptance=p.acceptance)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

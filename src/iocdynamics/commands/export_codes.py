@@ -20,6 +20,7 @@ def _run(args) -> int:
 
     from ..calibration.evidence import CaseError, load_case
     from ..calibration.spreadsheet import SheetError, export_codes, write_template
+    from ..io import check_output_file
 
     try:
         if args.template:
@@ -29,6 +30,7 @@ def _run(args) -> int:
             print("iocdyn export-codes: give CASE.toml and -o FILE (or --template FILE)",
                   file=sys.stderr)
             return 2
+        check_output_file(args.output, "-o")
         case = load_case(args.case_file)
         path = export_codes(case.to_dict(), args.output)
     except (CaseError, SheetError) as exc:

@@ -18,12 +18,11 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     import sys
-    from pathlib import Path
 
     from ..calibration.spreadsheet import SheetError, import_codes
-    from ..io import atomic_write_text
+    from ..io import atomic_write_text, check_output_file
 
-    out = Path(args.output)
+    out = check_output_file(args.output, "-o")
     base = args.base or (str(out) if out.exists() and args.file.lower().endswith(".csv")
                          else None)
     try:

@@ -33,10 +33,14 @@ def register(sub) -> None:
 def _run(args) -> int:
     import pandas as pd
 
-    from ..io import atomic_write
+    from ..io import atomic_write, check_output_file
     from ..loops import equilibrium_loop_gains, loop_scores
-    from .equilibria import parse_sets
+    from . import parse_sets
 
+    for flag, path in (("-o", args.output), ("--plot", args.plot), ("--table", args.table),
+                       ("--gains", args.gains)):
+        if path:
+            check_output_file(path, flag)
     if args.plot and Path(args.plot).suffix.lstrip(".").lower() not in FIGURE_FORMATS:
         raise ValueError(f"--plot {args.plot}: the figure must end in "
                          f"{', '.join('.' + f for f in FIGURE_FORMATS)}")
