@@ -54,6 +54,12 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _variant_lines(path) -> list[str]:
+    from ..variant import load_variant
+
+    return load_variant(path).report.lines()
+
+
 def _portable(path: str | None, config: str | None) -> str | None:
     """``path`` relative to the config's folder when possible (the same fit gives the
     same file wherever the checkout lives); else the file name."""
@@ -95,6 +101,8 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
                      for n, p in u.profiles.items()},
         "warnings": u.warnings,
         "settings": {"config": _portable(cfg.source, cfg.source), "engine": cfg.engine,
+                     "model": (_portable(str(cfg.model), cfg.source) if cfg.model
+                               else "package"),
                      "seed": cfg.seed,
                      "time_step": cfg.time_step, "link": cfg.link, "spread": cfg.spread,
                      "estimate_spread": cfg.estimate_spread, "cutpoints": cfg.cutpoints,
@@ -196,7 +204,9 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
           f"- Search: {cfg.search.method} (seed {cfg.seed}), then lmfit L-BFGS-B polish; "
           f"{o['evaluations']} evaluations; {o['agreeing_starts']} of "
           f"{len(o['polished_starts'])} polished starts reached the best value.",
-          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month.",
+          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month"
+          + (f"; model file {cfg.model} (an edited copy of ioc.mdl; "
+             + "; ".join(_variant_lines(cfg.model)) + ")." if cfg.model else "."),
           f"- Best -log posterior {_fmt(o['neg_log_posterior'])}; log-likelihood "
           f"{_fmt(o['log_likelihood'])} over {o['n_observations']} codes.", ""]
     L += ["## Estimates", "",

@@ -119,7 +119,8 @@ def experiment_notes(spec: ExperimentSpec, design: Design) -> ExperimentNotes:
             what = " = ".join(", ".join(f"{c}={sub.iloc[k][c]}" for c in differ)
                               for k in range(len(members)))
             why = tuple(_tie_reasons(scenarios, j, members, keep))
-            rest = ", ".join(f"{c}={sub.iloc[0][c]}" for c in fixed) or "the base"
+            rest = (", ".join(f"{c}={sub.iloc[0][c]}" for c in fixed)
+                    or "the base scenario's settings")
             by_kind.setdefault((what, why), []).append(rest)
         for (what, why), where in by_kind.items():
             lines.append(f"- {what}: " + (f"with {where[0]}" if len(where) == 1 else

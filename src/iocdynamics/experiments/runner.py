@@ -36,7 +36,7 @@ import pandas as pd
 import xarray as xr
 
 from ..io import atomic_write, atomic_write_text
-from .columns import output_columns
+from .columns import METRIC_COLUMNS, output_columns
 from .design import Design, build_design
 from .metrics import compute_metrics
 from .notes import ExperimentNotes, experiment_notes
@@ -87,8 +87,15 @@ def default_out_dir(spec: ExperimentSpec) -> Path:
 
 def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | None = None,
                     workers: int | None = None, scheduler: str | None = None,
-                    progress: bool = False) -> xr.Dataset:
+                    progress: bool = False, model: str | Path | None = None
+                    ) -> xr.Dataset:
     """Simulate every (setting, member) of ``design``.
+
+    Parameters
+    ----------
+    model : path, optional
+        An edited copy of ``ioc.mdl`` to run through PySD, one run at a time
+        (see :mod:`iocdynamics.variant`); default: the fast engine.
 
     Returns
     -------
@@ -98,6 +105,8 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
     from ..ensemble import simulate_ensemble
 
     cols = output_columns(spec)
+    if model is not None:
+        cols = _variant_columns(spec, model)
     n_set, n_mem = len(design.settings), len(design.samples)
     data: dict[str, np.ndarray] | None = None
     times = None
@@ -107,10 +116,14 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
         if progress and len(design.groups) > 1:
             print(f"  settings group {k + 1}/{len(design.groups)} ({group.key}): "
                   f"{len(frame)} runs", flush=True)
-        ds = simulate_ensemble(frame, base=group.base, columns=list(cols), store=store,
-                               workers=workers, scheduler=scheduler, progress=progress)
-        ds = ds.load()
-        ds.close()
+        if model is not None:
+            ds = _variant_ensemble(frame, group.base, cols, model)
+        else:
+            ds = simulate_ensemble(frame, base=group.base, columns=list(cols), store=store,
+                                   workers=workers, scheduler=scheduler,
+                                   progress=progress)
+            ds = ds.load()
+            ds.close()
         if data is None:
             times = ds["time"].values
             data = {c: np.full((n_set, n_mem, times.size), np.nan) for c in cols}
@@ -126,6 +139,33 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
     out = xr.Dataset({c: (("setting", "member", "time"), v) for c, v in data.items()},
                      coords=coords)
     return out
+
+
+def _variant_columns(spec: ExperimentSpec, model: str | Path) -> tuple[str, ...]:
+    """The recorded variables a model variant has; refuses one that lacks what the
+    metrics or the figures need."""
+    from ..variant import VariantError, load_variant
+
+    v = load_variant(model)
+    need = [c for c in (*METRIC_COLUMNS, *spec.figures.fan_stocks) if c not in v.names]
+    if need:
+        raise VariantError(f"{model}: lacks {', '.join(need)}, which the experiment's "
+                           "metrics or figures need")
+    return tuple(c for c in output_columns(spec) if c in v.names)
+
+
+def _variant_ensemble(frame: pd.DataFrame, base, cols, model) -> xr.Dataset:
+    """``simulate_ensemble``'s result, one PySD run of the variant per member."""
+    from ..variant import load_variant
+
+    v = load_variant(model)
+    runs = []
+    for _, row in frame.iterrows():
+        sc = base.with_values(**{k: float(x) for k, x in row.items()})
+        runs.append(v.run(sc, list(cols)))
+    t = runs[0].index.to_numpy()
+    return xr.Dataset({c: (("member", "time"), np.stack([r[c].to_numpy() for r in runs]))
+                       for c in cols}, coords={"member": np.arange(len(runs)), "time": t})
 
 
 RESULT_ENTRIES = ("ensemble.nc", "summary.csv", "design.csv", "samples.csv",
@@ -212,7 +252,8 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
                    out_dir: str | Path | None = None, *, members: int | None = None,
                    workers: int | None = None, scheduler: str | None = None,
                    progress: bool = False, figures: bool = True,
-                   resumable: bool = True, fresh: bool = False) -> ExperimentResult:
+                   resumable: bool = True, fresh: bool = False,
+                   model: str | Path | None = None) -> ExperimentResult:
     """Run an experiment file and write its results.
 
     The results folder always holds one complete run: the new run is written into a
@@ -238,6 +279,10 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
     fresh : bool
         Discard the parts of an earlier run, and replace the results of another
         experiment held in ``out_dir``.
+    model : path, optional
+        Run an edited copy of ``ioc.mdl`` through PySD instead of the fast engine
+        (one run at a time, not resumable); the names it adds, lacks or renames go
+        to ``notes.md``.
 
     Returns
     -------
@@ -258,6 +303,11 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
     if members is not None:
         spec = spec.with_members(members)
     check_varies(spec)
+    if model is not None:
+        from ..variant import load_variant
+
+        load_variant(model)  # a file PySD cannot translate is refused before any work
+        resumable = False
     out = Path(out_dir) if out_dir is not None else default_out_dir(spec)
     t0 = time.perf_counter()
     design = build_design(spec)
@@ -275,15 +325,24 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
             {"experiment": spec.name, "source": spec.source, "fingerprint": fingerprint},
             indent=2) + "\n")
     ds = simulate_design(spec, design, parts_dir=parts if resumable else None,
-                         workers=workers, scheduler=scheduler, progress=progress)
+                         workers=workers, scheduler=scheduler, progress=progress,
+                         model=model)
     met = compute_metrics(ds, spec.synergy_threshold)
     for name in met.data_vars:
         ds[name] = met[name]
     ds.attrs.update({"experiment": spec.name, "source": spec.source, "seed": spec.seed,
                      "members": spec.members, "synergy_threshold": spec.synergy_threshold,
                      "claims": ", ".join(spec.claims), "base_scenario": spec.base.name,
-                     "time_units": "Month",
+                     "time_units": "Month", "model": str(model or "the package's model"),
                      "uncertain_parameters": ", ".join(design.samples.columns)})
+    if model is not None:
+        from ..variant import load_variant
+
+        notes.lines += ["## Model file", "", f"Run on {model} through PySD, not on the "
+                        "package's model. The notes above read the package's equations; "
+                        "where the file changes them, check them on the file (iocdyn check "
+                        "FILE). Its names against the model's:", "",
+                        *[f"- {line}" for line in load_variant(model).report.lines()], ""]
     summary = summarise(ds, design.settings)
     summary.insert(summary.columns.get_loc("members") + 1, "same_model_as",
                    notes.same_model_as)
