@@ -43,6 +43,8 @@ def run(out_dir: Path) -> None:
         else:
             ax.axhline(0, color="0.4", lw=0.8)
     axes[0, 0].legend(loc="lower right", fontsize=8)
+    for ax in axes[0]:
+        ax.set_xlabel("")
     share = float(ds["active"].isel(time=-1).mean())
     name = ds.attrs.get("base_scenario", SCENARIO)
     fig.suptitle(f"{name}: what the model's uncertain constants alone can do", fontsize=12)
@@ -50,10 +52,11 @@ def run(out_dir: Path) -> None:
              f"{MEMBERS:,} members; in each, all {varied} mechanism constants are drawn "
              "uniformly across their whole plausible range (seed "
              f"{SEED}); context and levers stay those of the scenario. The bands are this "
-             "spread, not a forecast: they sit far from the dashed line, the scenario at "
-             "its default constants (its own figure), because most draws put a threshold "
-             f"or an adjustment time far from its default. {share:.0%} of members are "
-             f"still active at month {ds['time'].values[-1]:g}.",
+             "spread, not a forecast. The dashed line is the scenario at its default "
+             "constants (its own figure): the distance between them is what the "
+             "uncertainty of the constants alone does (a threshold or an adjustment time "
+             f"drawn far from its default). {share:.0%} of members are still active at "
+             f"month {ds['time'].values[-1]:g}.",
              ha="center", va="bottom", fontsize=8.5, wrap=True, color="0.25")
     fig.tight_layout(rect=(0, 0.07, 1, 0.96))
     png = target / f"{SCENARIO}_{MEMBERS}.png"
