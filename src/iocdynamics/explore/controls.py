@@ -1,0 +1,177 @@
+"""Controls of the explorer, projected from the parameter registry.
+
+Every registry parameter becomes one :class:`Control` (a slider, a whole-number
+slider or a yes/no choice) with its range, units, meaning and claim ids; the two
+contract indicators become one three-way choice. Controls are grouped by what the
+value is (context of the collaboration, policy levers, initial levels, mechanism
+constants) and, where the registry names a sector for a parameter, by sector
+within that.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..registry import PARAMETERS, Parameter
+from ..scenario import CONTRACTS
+
+CONTRACT_LABELS = {"none": "no formal agreement", "mou": "memorandum of understanding",
+                   "binding": "binding contract"}
+"""How each value of the scenario's ``contract`` key reads on the page."""
+
+GROUPS = (
+    ("context", "Context of the collaboration",
+     "The setting the partners start from: history, reputation, regime, size, culture."),
+    ("lever", "Policy levers",
+     "Choices the partners or a commissioner can make: formal agreement, evaluation, "
+     "meetings, conflict handling, joint posts."),
+    ("initial", "Initial levels",
+     "Where the slower stocks start."),
+    ("mechanism", "Mechanism constants (advanced)",
+     "Behavioural constants of the theory and standard system-dynamics choices "
+     "(adjustment times, weights, effect sizes)."),
+)
+"""Registry groups in page order: key, heading, one-line explanation."""
+
+CONTRACT_CLAIMS = tuple(dict.fromkeys(PARAMETERS["contract_is_mou"].claims
+                                      + PARAMETERS["contract_is_binding"].claims))
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of the page.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``contract`` for the three-way contract choice).
+    label : str
+        Human-readable name.
+    widget : {"slider", "int", "bool", "choice"}
+    lower, upper, step : float
+        Range of a slider and its step.
+    units : str
+        Units in Vensim notation (``Dmnl`` for dimensionless).
+    description : str
+        The registry's meaning of the value.
+    claims : tuple of str
+        Claim ids of ``CLAIMS.md`` the value bears on.
+    group, sector : str
+        Registry group and (if the registry gives one) sector.
+    choices : tuple of str
+        Allowed values of a ``choice``.
+    """
+
+    name: str
+    label: str
+    widget: str
+    lower: float
+    upper: float
+    step: float
+    units: str
+    description: str
+    claims: tuple[str, ...]
+    group: str
+    sector: str = ""
+    choices: tuple[str, ...] = ()
+
+    @property
+    def help(self) -> str:
+        """The help text: meaning, range with units, claim ids."""
+        if self.widget == "choice":
+            rng = "One of: " + "; ".join(f"{c} ({CONTRACT_LABELS.get(c, c)})"
+                                         for c in self.choices) + "."
+        elif self.widget == "bool":
+            rng = "Yes or no."
+        else:
+            units = "" if self.units == "Dmnl" else f" {self.units}"
+            whole = " (whole number)" if self.widget == "int" else ""
+            rng = f"Range {_num(self.lower)} to {_num(self.upper)}{units}{whole}."
+        claims = f" Claims: {', '.join(self.claims)}." if self.claims else ""
+        return f"{self.description} {rng}{claims}"
+
+    @property
+    def units_label(self) -> str:
+        """Units as shown beside the label ('' for dimensionless)."""
+        return {"Dmnl": "", "Month": "months", "1/Month": "per month"}.get(self.units,
+                                                                          self.units)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def nice_step(lower: float, upper: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving about 100 slider positions."""
+    span = upper - lower
+    if span <= 0:
+        return 1.0
+    raw = span / 100
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * power >= raw * 0.999:
+            return float(f"{m * power:.12g}")
+    return float(f"{10 * power:.12g}")  # pragma: no cover
+
+
+def label_of(name: str) -> str:
+    """'history_of_collaboration' -> 'History of collaboration' (IT, MoU kept)."""
+    words = name.split("_")
+    text = " ".join(words)
+    text = text[0].upper() + text[1:]
+    for raw, nice in ((" it ", " IT "), ("It ", "IT "), (" mou", " MoU")):
+        text = text.replace(raw, nice)
+    return text
+
+
+def _control(p: Parameter) -> Control:
+    widget = {"bool": "bool", "int": "int"}.get(p.kind, "slider")
+    step = 1.0 if widget == "int" else nice_step(p.lower, p.upper)
+    return Control(p.name, label_of(p.name), widget, p.lower, p.upper, step, p.units,
+                   p.description, p.claims, p.group, str(getattr(p, "sector", "") or ""))
+
+
+def contract_control() -> Control:
+    """The three-way contract choice that stands for the two contract indicators."""
+    return Control("contract", "Formal agreement (contract type)", "choice", 0.0, 0.0, 0.0,
+                   "Dmnl", "Kind of formal agreement between the partners: a non-binding "
+                   "memorandum of understanding builds trust in a voluntary arrangement; a "
+                   "binding contract gives confidence.", CONTRACT_CLAIMS, "lever",
+                   choices=CONTRACTS)
+
+
+def is_contract_indicator(name: str) -> bool:
+    """True for the registry's contract indicators, shown as one contract choice."""
+    return name in ("contract_is_mou", "contract_is_binding")
+
+
+def controls() -> list[Control]:
+    """Every control of the page, in registry order (the contract choice first among
+    the levers)."""
+    out: list[Control] = []
+    for p in PARAMETERS.values():
+        if is_contract_indicator(p.name):
+            if p.name == "contract_is_mou":
+                out.append(contract_control())
+            continue
+        out.append(_control(p))
+    return out
+
+
+def grouped_controls() -> list[tuple[str, str, str, list[tuple[str, list[Control]]]]]:
+    """Controls by group, then by sector: ``[(group, heading, note, [(sector, [...])])]``.
+
+    Groups without parameters are left out; within a group, sectors keep the order in
+    which the registry first names them (one unnamed sector if it names none).
+    """
+    by_group: dict[str, dict[str, list[Control]]] = {}
+    for c in controls():
+        by_group.setdefault(c.group, {}).setdefault(c.sector, []).append(c)
+    out = []
+    for key, heading, note in GROUPS:
+        if key in by_group:
+            out.append((key, heading, note, list(by_group.pop(key).items())))
+    for key, sectors in by_group.items():  # a group the page does not know yet
+        out.append((key, label_of(key), "", list(sectors.items())))
+    return out
