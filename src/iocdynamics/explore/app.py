@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..equations import EVENT_KINDS
-from ..plotting import EVENT_LABELS
-from ..registry import PARAMETERS
-from ..scenario import CONTRACTS, Scenario, ScenarioError, load_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario
 from ..simulation import simulate
+from . import timeline
 from .controls import CONTRACT_LABELS, Control, grouped_controls, label_of
 from .state import (
     Setting,
@@ -98,10 +96,21 @@ h2 { font-size: 16px; color: #1f3b57; margin: 18px 0 6px 0; }
 .addrow { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 6px 0 10px 0;
           font-size: 12px; }
 .addrow > div { display: flex; flex-direction: column; }
-.addrow input { width: 90px; padding: 4px; font-size: 13px; }
+.addrow input { width: 110px; padding: 4px; font-size: 13px; }
 .hint { font-size: 12px; color: #666; margin: 4px 0; }
 .clock { display: flex; gap: 18px; font-size: 13px; }
 .clock input { width: 90px; padding: 4px; }
+.about { font-size: 13px; margin: 6px 0; }
+.about summary { cursor: pointer; color: #1f3b57; }
+.ttable { margin: 4px 0; }
+.trow { display: flex; gap: 6px; align-items: center; margin: 3px 0; font-size: 13px; }
+.trow.thead { font-weight: bold; color: #444; font-size: 12px; }
+.trow input { padding: 4px; font-size: 13px; box-sizing: border-box; }
+.cell-at { width: 90px; } .cell-size { width: 80px; } .cell-note { width: 120px; }
+.cell-kind { width: 190px; } .cell-leadership_quality { width: 150px; }
+.cell-lever { width: 330px; } .cell-value { width: 120px; }
+.cell-remove { width: 80px; }
+.trow .cell-remove { font-size: 12px; padding: 3px 6px; }
 .description { font-size: 12.5px; color: #444; white-space: pre-wrap; margin: 4px 0; }
 """
 
@@ -210,51 +219,8 @@ def _sidebar(values: Mapping[str, Any]):
     return blocks
 
 
-def _event_table(rows):
-    from dash import dash_table
-
-    return dash_table.DataTable(
-        id="events", data=rows, editable=True, row_deletable=True,
-        columns=[{"name": "month", "id": "at", "type": "numeric"},
-                 {"name": "what happens", "id": "kind", "presentation": "dropdown"},
-                 {"name": "size (0-1]", "id": "size", "type": "numeric"},
-                 {"name": "new leadership quality (leader change only)",
-                  "id": "leadership_quality", "type": "numeric"},
-                 {"name": "note", "id": "note", "type": "text"}],
-        dropdown={"kind": {"options": [{"label": EVENT_LABELS.get(k, k), "value": k}
-                                       for k in EVENT_KINDS], "clearable": False}},
-        style_cell={"fontSize": 13, "fontFamily": "Helvetica, Arial, sans-serif",
-                    "padding": "4px 8px", "textAlign": "left"},
-        style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"},
-        css=[{"selector": ".Select-menu-outer", "rule": "display: block !important"}])
-
-
-def _lever_names() -> list[str]:
-    return ["contract"] + [p.name for p in PARAMETERS.values()
-                           if p.group == "lever" and not p.name.startswith("contract_")]
-
-
-def _change_table(rows):
-    from dash import dash_table
-
-    return dash_table.DataTable(
-        id="lever-changes", data=rows, editable=True, row_deletable=True,
-        columns=[{"name": "from month", "id": "at", "type": "numeric"},
-                 {"name": "lever", "id": "lever", "presentation": "dropdown"},
-                 {"name": "new value", "id": "value", "type": "any"}],
-        dropdown={"lever": {"options": [{"label": _lever_label(n), "value": n}
-                                        for n in _lever_names()], "clearable": False}},
-        style_cell={"fontSize": 13, "fontFamily": "Helvetica, Arial, sans-serif",
-                    "padding": "4px 8px", "textAlign": "left"},
-        style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"},
-        css=[{"selector": ".Select-menu-outer", "rule": "display: block !important"}])
-
-
-def _lever_label(name: str) -> str:
-    if name == "contract":
-        return "contract (none / mou / binding)"
-    p = PARAMETERS[name]
-    return f"{label_of(name).lower()} ({p.lower:g}-{p.upper:g})"
+def _keyed(rows) -> list[tuple[int, dict]]:
+    return list(enumerate(rows))
 
 
 def _header():
@@ -294,13 +260,25 @@ def _toolbar(sources: Sources):
     ])
 
 
+def _add_row(prefix: str, first, at_label: str, second, button: str):
+    from dash import dcc, html
+
+    return html.Div(className="addrow", children=[
+        first,
+        html.Div([html.Label(at_label),
+                  dcc.Input(id=f"new-{prefix}-at", type="number", value=None,
+                            placeholder="half-way")]),
+        second,
+        html.Button(button, id=f"add-{prefix}"),
+    ])
+
+
 def _content(sc: Scenario):
     from dash import dcc, html
 
     setting = setting_of(sc)
     band_options = [{"label": "none", "value": 0}] + [
         {"label": f"+/-{s:.0%}", "value": s} for s in BAND_SPREADS]
-    stocks = all_stocks()
     return html.Div(className="content", children=[
         html.Div(id="load-message", className="message info"),
         html.Div(id="run-message", className="message error"),
@@ -310,14 +288,17 @@ def _content(sc: Scenario):
                       dcc.Input(id="scenario-name", type="text", value=sc.name, debounce=True,
                                 style={"width": "260px"})]),
         ]),
-        html.Div(sc.description.strip(), id="scenario-description", className="description"),
+        html.Details([html.Summary("About this scenario"),
+                      html.Div(sc.description.strip(), id="scenario-description",
+                               className="description")], className="about"),
         html.Div(id="summary", className="summary"),
         html.Div(className="viewopts", children=[
             html.Div(className="stocks", children=[
                 html.Label("Stocks shown", htmlFor="stocks-shown"),
                 dcc.Dropdown(id="stocks-shown", multi=True, value=list(key_stocks()),
                              options=[{"label": stock_label(s), "value": s,
-                                       "title": stock_description(s)} for s in stocks]),
+                                       "title": stock_description(s)}
+                                      for s in all_stocks()]),
             ]),
             html.Div([
                 html.Span("Uncertainty band over the mechanism constants "
@@ -338,40 +319,34 @@ def _content(sc: Scenario):
                "values.", className="hint"),
         html.H2("Timeline: events"),
         html.Div(className="panel", children=[
-            html.Div(className="addrow", children=[
-                html.Div([html.Label("what happens"),
-                          dcc.Dropdown(id="new-event-kind", value="quick_win",
-                                       clearable=False, style={"width": "200px"},
-                                       options=[{"label": EVENT_LABELS.get(k, k), "value": k}
-                                                for k in EVENT_KINDS])]),
-                html.Div([html.Label("month"),
-                          dcc.Input(id="new-event-at", type="number", value=None,
-                                    placeholder="mid-way")]),
-                html.Div([html.Label("size (0-1]"),
-                          dcc.Input(id="new-event-size", type="number", value=1.0)]),
-                html.Button("Add event", id="add-event"),
-            ]),
-            _event_table(setting.events),
-            html.P("Edit a cell to change an event; x removes it. Size scales the event's "
-                   "effect (1 = full). A leader change may set the new leadership quality.",
-                   className="hint"),
+            _add_row("event",
+                     html.Div([html.Label("what happens"),
+                               dcc.Dropdown(id="new-event-kind", value="quick_win",
+                                            clearable=False, style={"width": "200px"},
+                                            options=timeline.event_options())]),
+                     "month",
+                     html.Div([html.Label("size (0-1]"),
+                               dcc.Input(id="new-event-size", type="number", value=1.0)]),
+                     "Add event"),
+            html.Div(timeline.render_rows(timeline.EVENTS, _keyed(setting.events)),
+                     id="event-rows", className="ttable"),
+            html.P("Change a cell and press Enter (or click elsewhere) to apply it. Size "
+                   "scales the event's effect (1 = full); a leader change may also set the "
+                   "new leadership quality.", className="hint"),
         ]),
         html.H2("Timeline: lever changes"),
         html.Div(className="panel", children=[
-            html.Div(className="addrow", children=[
-                html.Div([html.Label("lever"),
-                          dcc.Dropdown(id="new-change-lever", value="formalisation",
-                                       clearable=False, style={"width": "300px"},
-                                       options=[{"label": _lever_label(n), "value": n}
-                                                for n in _lever_names()])]),
-                html.Div([html.Label("from month"),
-                          dcc.Input(id="new-change-at", type="number", value=None,
-                                    placeholder="mid-way")]),
-                html.Div([html.Label("new value"),
-                          dcc.Input(id="new-change-value", type="text", value="")]),
-                html.Button("Add lever change", id="add-change"),
-            ]),
-            _change_table(setting.lever_changes),
+            _add_row("change",
+                     html.Div([html.Label("lever"),
+                               dcc.Dropdown(id="new-change-lever", value="formalisation",
+                                            clearable=False, style={"width": "330px"},
+                                            options=timeline.lever_options())]),
+                     "from month",
+                     html.Div([html.Label("new value"),
+                               dcc.Input(id="new-change-value", type="text", value="")]),
+                     "Add lever change"),
+            html.Div(timeline.render_rows(timeline.CHANGES, _keyed(setting.lever_changes)),
+                     id="change-rows", className="ttable"),
             html.P("A lever change sets a lever to a new value from that month on (e.g. an "
                    "MoU signed at month 12: lever contract, value mou).", className="hint"),
         ]),
@@ -402,31 +377,21 @@ def build_layout(sources: Sources):
 
     sc = sources.load(sources.initial_key)
     setting = setting_of(sc)
-    content = _content(sc)
     return html.Div([
         dcc.Store(id="loaded", data=sc.to_dict()),
         dcc.Store(id="current", data=None),
         dcc.Store(id="baseline", data=None),
+        dcc.Store(id="timeline-loaded", data=None),
         _header(),
         _toolbar(sources),
         html.Div(className="main", children=[
             html.Div(_sidebar(setting.values), className="sidebar", id="sidebar"),
-            content,
+            _content(sc),
         ]),
     ])
 
 
 # ------------------------------------------------------------------ callbacks
-def _setting_from_page(ids: Sequence[Mapping[str, Any]], values: Sequence[Any], clock,
-                       events, changes, name: str, loaded: Mapping[str, Any]) -> Setting:
-    return Setting(values={i["name"]: v for i, v in zip(ids, values)},
-                   clock=dict(zip(("final_time", "time_step", "save_interval"), clock)),
-                   events=list(events or []), lever_changes=list(changes or []),
-                   name=name or str(loaded.get("name", "scenario")),
-                   description=str(loaded.get("description", "")),
-                   claims=tuple(loaded.get("claims", ())))
-
-
 def _readable(exc: Exception) -> str:
     if isinstance(exc, (SettingError, ScenarioError)):
         return str(exc)
@@ -435,28 +400,38 @@ def _readable(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _cells(table: str):
+    from dash import ALL
+
+    return {"table": table, "field": ALL, "row": ALL}
+
+
+def _rows_only(cells) -> list[dict]:
+    return [row for _, row in cells]
+
+
 def register_callbacks(app, sources: Sources) -> None:
     """Wire the page's controls to the pure functions."""
     from dash import ALL, Input, Output, State, ctx, html, no_update
 
+    params = {"type": PARAM, "name": ALL}
+
     @app.callback(
-        Output({"type": PARAM, "name": ALL}, "value"),
+        Output(params, "value"),
         Output("final-time", "value"), Output("time-step", "value"),
-        Output("save-interval", "value"), Output("events", "data"),
-        Output("lever-changes", "data"), Output("scenario-name", "value"),
-        Output("scenario-description", "children"), Output("loaded", "data"),
-        Output("load-message", "children"),
+        Output("save-interval", "value"), Output("timeline-loaded", "data"),
+        Output("scenario-name", "value"), Output("scenario-description", "children"),
+        Output("loaded", "data"), Output("load-message", "children"),
         Input("scenario-choice", "value"), Input("upload", "contents"),
         Input("reset", "n_clicks"),
-        State("upload", "filename"), State("loaded", "data"),
-        State({"type": PARAM, "name": ALL}, "id"),
+        State("upload", "filename"), State("loaded", "data"), State(params, "id"),
         prevent_initial_call=True)
-    def load(choice, contents, _reset, filename, loaded, ids):
-        keep = [no_update] * 9
+    def load(choice, contents, reset, filename, loaded, ids):
+        keep = [no_update] * len(ids), *[no_update] * 7
         try:
             if ctx.triggered_id == "upload":
                 if not contents:
-                    return [no_update] * len(ids), *keep, no_update
+                    return (*keep, no_update)
                 _, _, payload = contents.partition(",")
                 sc = scenario_from_toml(base64.b64decode(payload), filename or "upload")
                 msg = f"Loaded '{sc.name}' from {filename}."
@@ -468,28 +443,77 @@ def register_callbacks(app, sources: Sources) -> None:
                 msg = f"Loaded '{sc.name}'."
         except Exception as exc:  # shown on the page, never a traceback
             log.info("load failed", exc_info=True)
-            return [no_update] * len(ids), *keep, f"Could not load the scenario: " \
-                                                  f"{_readable(exc)}"
+            return (*keep, f"Could not load the scenario: {_readable(exc)}")
         setting = setting_of(sc)
-        vals = [setting.values[i["name"]] for i in ids]
-        return (vals, sc.final_time, sc.time_step, sc.save_interval, list(setting.events),
-                list(setting.lever_changes), sc.name, sc.description.strip(), sc.to_dict(),
-                msg)
+        rows = {"events": list(setting.events), "changes": list(setting.lever_changes),
+                "nonce": [choice, reset, filename]}
+        return ([setting.values[i["name"]] for i in ids], sc.final_time, sc.time_step,
+                sc.save_interval, rows, sc.name, sc.description.strip(), sc.to_dict(), msg)
+
+    def rows_callback(table: str, container: str, add: str, loaded_key: str,
+                      make_row):
+        @app.callback(
+            Output(container, "children"),
+            Input(add, "n_clicks"), Input({"table": table, "remove": ALL}, "n_clicks"),
+            Input("timeline-loaded", "data"),
+            State(_cells(table), "value"), State(_cells(table), "id"),
+            State(f"new-{add[4:]}-at", "value"), State("final-time", "value"),
+            State(make_row[0], "value"), State(make_row[1], "value"),
+            prevent_initial_call=True)
+        def edit(_add, _removes, loaded_rows, values, ids, at, final_time, first, second):
+            trig = ctx.triggered_id
+            if trig == "timeline-loaded":
+                if not loaded_rows:
+                    return no_update
+                return timeline.render_rows(table, _keyed(loaded_rows[loaded_key]))
+            rows = timeline.rows_from_cells(ids, values)
+            if isinstance(trig, dict) and "remove" in trig:
+                if not ctx.triggered or not ctx.triggered[0]["value"]:
+                    return no_update  # a new row's button appearing, not a click
+                rows = [(k, r) for k, r in rows if k != trig["remove"]]
+            elif trig == add:
+                at = at if at not in (None, "") else _midway(final_time)
+                row = make_row[2](at, first, second)
+                rows = timeline.insert_by_month(rows, timeline.next_key([k for k, _ in rows]),
+                                                row)
+            else:
+                return no_update
+            return timeline.render_rows(table, rows)
+
+        return edit
+
+    rows_callback(timeline.EVENTS, "event-rows", "add-event", "events",
+                  ("new-event-kind", "new-event-size",
+                   lambda at, kind, size: {"at": at, "kind": kind,
+                                           "size": 1.0 if size in (None, "") else size,
+                                           "leadership_quality": None, "note": ""}))
+    rows_callback(timeline.CHANGES, "change-rows", "add-change", "changes",
+                  ("new-change-lever", "new-change-value",
+                   lambda at, lever, value: {"at": at, "lever": lever, "value": value}))
 
     @app.callback(
         Output("trajectories", "figure"), Output("summary", "children"),
         Output("run-message", "children"), Output("current", "data"),
-        Input({"type": PARAM, "name": ALL}, "value"),
+        Input(params, "value"),
         Input("final-time", "value"), Input("time-step", "value"),
-        Input("save-interval", "value"), Input("events", "data"),
-        Input("lever-changes", "data"), Input("scenario-name", "value"),
+        Input("save-interval", "value"),
+        Input(_cells(timeline.EVENTS), "value"), Input(_cells(timeline.CHANGES), "value"),
+        Input("scenario-name", "value"),
         Input("stocks-shown", "value"), Input("band", "value"), Input("baseline", "data"),
-        State({"type": PARAM, "name": ALL}, "id"), State("loaded", "data"))
-    def update(values, final_time, time_step, save_interval, events, changes, name,
-               stocks, band, baseline, ids, loaded):
+        State(params, "id"), State(_cells(timeline.EVENTS), "id"),
+        State(_cells(timeline.CHANGES), "id"), State("loaded", "data"))
+    def update(values, final_time, time_step, save_interval, ev_values, ch_values, name,
+               stocks, band, baseline, ids, ev_ids, ch_ids, loaded):
         try:
-            setting = _setting_from_page(ids, values, (final_time, time_step, save_interval),
-                                         events, changes, name, loaded)
+            setting = Setting(
+                values={i["name"]: v for i, v in zip(ids, values)},
+                clock={"final_time": final_time, "time_step": time_step,
+                       "save_interval": save_interval},
+                events=_rows_only(timeline.rows_from_cells(ev_ids, ev_values)),
+                lever_changes=_rows_only(timeline.rows_from_cells(ch_ids, ch_values)),
+                name=name or str(loaded.get("name", "scenario")),
+                description=str(loaded.get("description", "")),
+                claims=tuple(loaded.get("claims", ())))
             sc = scenario_from_setting(setting)
             columns = [s for s in (stocks or []) if s in all_stocks()] or list(key_stocks())
             df = simulate(sc)
@@ -515,27 +539,6 @@ def register_callbacks(app, sources: Sources) -> None:
         sc = Scenario.from_dict(current, source="current setting")
         df = simulate(sc)
         return {"name": sc.name, "records": records_of(df, list(df.columns))}
-
-    @app.callback(Output("events", "data", allow_duplicate=True),
-                  Input("add-event", "n_clicks"), State("events", "data"),
-                  State("new-event-kind", "value"), State("new-event-at", "value"),
-                  State("new-event-size", "value"), State("final-time", "value"),
-                  prevent_initial_call=True)
-    def add_event(_n, rows, kind, at, size, final_time):
-        at = at if at not in (None, "") else _midway(final_time)
-        row = {"at": at, "kind": kind, "size": size if size not in (None, "") else 1.0,
-               "leadership_quality": None, "note": ""}
-        return sorted(list(rows or []) + [row], key=_row_month)
-
-    @app.callback(Output("lever-changes", "data", allow_duplicate=True),
-                  Input("add-change", "n_clicks"), State("lever-changes", "data"),
-                  State("new-change-lever", "value"), State("new-change-at", "value"),
-                  State("new-change-value", "value"), State("final-time", "value"),
-                  prevent_initial_call=True)
-    def add_change(_n, rows, lever, at, value, final_time):
-        at = at if at not in (None, "") else _midway(final_time)
-        row = {"at": at, "lever": lever, "value": value}
-        return sorted(list(rows or []) + [row], key=_row_month)
 
     @app.callback(Output("toml-file", "data"), Output("csv-file", "data"),
                   Output("file-message", "children"),
@@ -573,13 +576,6 @@ def register_callbacks(app, sources: Sources) -> None:
                         f"{sc.name}", style={"maxWidth": "100%"})
 
 
-def _row_month(row) -> float:
-    try:
-        return float(row.get("at"))
-    except (TypeError, ValueError):
-        return float("inf")
-
-
 def _midway(final_time) -> float:
     try:
         return float(int(float(final_time) / 2))
@@ -611,6 +607,3 @@ def build_app(scenario: str | Path | Scenario | None = None):
     app.layout = build_layout(sources)
     register_callbacks(app, sources)
     return app
-
-
-__all__ = ["CONTRACTS", "Sources", "build_app", "build_layout", "bundled_scenarios"]

@@ -103,16 +103,25 @@ def _num(x: float) -> str:
 
 
 def nice_step(lower: float, upper: float) -> float:
-    """A round step (1, 2 or 5 times a power of ten) giving about 100 slider positions."""
+    """A round slider step: 1, 2 or 5 times a power of ten, at most a hundredth of the
+    range, on whose grid the lower bound lies (so the grid holds round values)."""
     span = upper - lower
     if span <= 0:
         return 1.0
-    raw = span / 100
-    power = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 5, 10):
-        if m * power >= raw * 0.999:
-            return float(f"{m * power:.12g}")
-    return float(f"{10 * power:.12g}")  # pragma: no cover
+    power = 10.0 ** math.floor(math.log10(span / 100))
+    candidates = sorted({float(f"{m * power * 10**e:.12g}") for m in (1, 2, 5)
+                         for e in range(-3, 2)}, reverse=True)
+    for step in candidates:
+        if step > span / 100 * 1.0001:
+            continue
+        if _on_grid(lower, step) and _on_grid(upper, step):
+            return step
+    return candidates[-1]  # pragma: no cover - the smallest candidate always divides
+
+
+def _on_grid(x: float, step: float) -> bool:
+    k = x / step
+    return abs(k - round(k)) < 1e-6
 
 
 def label_of(name: str) -> str:

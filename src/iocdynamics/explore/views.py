@@ -136,6 +136,30 @@ def _change_text(lever: str, value) -> str:
     return f"{name} -> {shown}"
 
 
+def _labels(marks, span: float) -> list[tuple[float, str, str]]:
+    """One label per cluster of marks closer than 3% of the horizon (so that labels of
+    events a month apart do not overprint): ``(month, text, colour)``. Texts of one
+    cluster sharing a figure number (``"6: ..."``) are written once with that number."""
+    clusters: list[list] = []
+    for at, text, color, _ in sorted(marks, key=lambda m: m[0]):
+        if clusters and at - clusters[-1][3] < 0.03 * span:
+            clusters[-1][1].append(text)
+            clusters[-1][3] = at
+        else:
+            clusters.append([at, [text], color, at])
+    out = []
+    for at, texts, color, _ in clusters:
+        parts: dict[str, list[str]] = {}
+        for text in texts:
+            note, sep, rest = text.partition(": ")
+            key, what = (note, rest) if sep else ("", text)
+            if what not in parts.setdefault(key, []):
+                parts[key].append(what)
+        out.append((at, " + ".join(f"{k}: {', '.join(w)}" if k else ", ".join(w)
+                                   for k, w in parts.items()), color))
+    return out
+
+
 def _grid(n: int) -> tuple[int, int]:
     ncols = 2 if n > 1 else 1
     return math.ceil(n / ncols), ncols
@@ -177,7 +201,7 @@ def trajectory_figure(df: pd.DataFrame, sc: Scenario, columns: Sequence[str] | N
     marks += [(c.at, _change_text(c.lever, c.value), "#d2691e", "dashdot")
               for c in sorted(sc.lever_changes, key=lambda c: c.at)]
     panel_px, gap_px = 190, 58
-    top_px = 40 + (70 if marks else 0)
+    top_px = 40 + (95 if marks else 0)
     bottom_px = 95
     plot_px = nrows * panel_px + (nrows - 1) * gap_px
     height = plot_px + top_px + bottom_px
@@ -287,7 +311,7 @@ def trajectory_figure(df: pd.DataFrame, sc: Scenario, columns: Sequence[str] | N
             shapes.append({"type": "line", "xref": xa, "yref": dom, "x0": at, "x1": at,
                            "y0": 0, "y1": 1, "line": {"color": mcolor, "width": 1.2,
                                                       "dash": dash}})
-    for at, text, mcolor, _dash in marks:
+    for at, text, mcolor in _labels(marks, t[-1] - t[0]):
         for col in range(min(ncols, len(columns))):
             xa = "x" if col == 0 else f"x{col + 1}"
             annotations.append({"text": text, "x": at, "y": 1.0, "xref": xa,
