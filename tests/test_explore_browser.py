@@ -33,6 +33,7 @@ from .conftest import SCENARIOS
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FIG5 = SCENARIOS / "fig5_voluntary_partnership.toml"
+WINDOW = (1500, 1150)
 WAIT = 60  # seconds: the longest any single step may take
 
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -122,7 +123,7 @@ def driver(downloads):
     profile = tempfile.mkdtemp(prefix="explorer-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = str(CHROMIUM)
-    for flag in FLAGS + [f"--user-data-dir={profile}", "--window-size=1500,1150"]:
+    for flag in FLAGS + [f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}"]:
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # downloads start after a callback, not in the click itself: allow more than one
@@ -233,9 +234,18 @@ def download(drv, folder: Path, button: str, suffix: str) -> Path:
     return _until(done, f"a {suffix} download")
 
 
-def shot(drv, folder: Path, name: str) -> Path:
+def shot(drv, folder: Path, name: str, top: bool = False, height: int | None = None
+         ) -> Path:
+    if height:
+        drv.set_window_size(1500, height)
+        time.sleep(0.5)
+    if top:
+        drv.execute_script("document.querySelector('.content').scrollTop = 0;")
+        time.sleep(0.3)
     path = folder / name
     drv.save_screenshot(str(path))
+    if height:
+        drv.set_window_size(*WINDOW)
     return path
 
 
@@ -252,7 +262,7 @@ def test_page_loads_clean_and_shows_the_model(server, driver, shots):
         assert driver.find_elements("id", f"control-{c.name}"), c.name
     text = page_text(driver)
     assert "Synergy first reached" in text
-    shot(driver, shots, "explorer.png")
+    shot(driver, shots, "explorer_start.png")
 
 
 def test_formalisation_slider_changes_plotted_confidence(server, driver, shots):
@@ -306,7 +316,26 @@ def test_a_quick_win_changes_behaviour_at_the_horizon(server, driver, shots):
     np.testing.assert_array_equal(base["collaborative_behaviour"][1],
                                   before["collaborative_behaviour"][1])
     assert "quick win" in page_text(driver)
-    shot(driver, shots, "explorer_quick_win.png")
+    shot(driver, shots, "explorer_quick_win.png", top=True)
+
+
+def test_pinned_baseline_compares_a_mandated_partnership(server, driver, shots):
+    before = open_page(driver, server)
+    driver.find_element("id", "pin").click()
+    _until(lambda: traces(driver, "baseline"), "the pinned baseline")
+    mandated = driver.find_element("id", "control-mandated")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", mandated)
+    mandated.find_element("css selector", "input[value='1']").click()
+    changed(driver, before, "trust")
+    after = settled(driver)
+    base = traces(driver, "baseline")
+    np.testing.assert_array_equal(base["trust"][1], before["trust"][1])
+    # F5: a mandated partnership carries inherent mistrust
+    assert after["trust"][1][-1] < base["trust"][1][-1] - 0.01
+    text = page_text(driver)
+    assert "Pinned baseline at its horizon" in text
+    assert "Changed since the baseline was pinned: mandated: no -> yes." in text
+    shot(driver, shots, "explorer.png", top=True, height=1420)
 
 
 def test_downloaded_toml_and_csv_round_trip_to_the_values_shown(server, driver, downloads):
@@ -368,8 +397,8 @@ def test_bad_values_show_a_message_not_a_traceback(server, driver, shots):
     horizon = text_input(driver, "#final-time")
     horizon.clear()
     horizon.send_keys("5000", Keys.ENTER)
-    msg = _until(lambda: driver.find_element("id", "run-message").text,
-                 "the horizon message")
+    msg = _until(lambda: (lambda m: m if "5000" in m else None)(
+        driver.find_element("id", "run-message").text), "the horizon message")
     assert "final_time = 5000" in msg and "1 to 1200" in msg
     assert severe_console_errors(driver) == []
     shot(driver, shots, "explorer_error.png")

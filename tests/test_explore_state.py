@@ -227,12 +227,12 @@ def test_summary_states_synergy_inertia_and_dissolution():
     rising = pd.DataFrame({"collaborative_behaviour": [0.1, 0.5, 0.6],
                            "performance": [0.0, 0.01, 0.02], "active": [1, 1, 1]}, index=t)
     lines = horizon_summary(rising, 0.4)
-    assert "0.60 -- synergy" in lines[0] and "month 1." in lines[1]
+    assert "0.60, in synergy" in lines[0] and "month 1." in lines[1]
     falling = pd.DataFrame({"collaborative_behaviour": [0.3, 0.2, 0.1],
                             "performance": [0.0, -0.1, -0.2], "active": [1, 0, 0]}, index=t)
     lines = horizon_summary(falling, 0.4, baseline=rising)
     text = " ".join(lines)
-    assert "0.10 -- inertia" in text and "dissolved at month 1" in text
+    assert "0.10, in inertia" in text and "dissolved at month 1" in text
     assert "difference -0.50" in text
 
 
@@ -258,9 +258,21 @@ def test_figure_draws_the_simulated_values_shading_and_markers():
     event_lines = {s["x0"] for s in shapes if s["type"] == "line" and s["xref"] != "paper"
                    and s.get("line", {}).get("dash") == "dot"}
     assert event_lines == {e.at for e in sc.events}
-    texts = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    letters = [a for a in fig["layout"]["annotations"] if a.get("hovertext")]
+    described = " ".join(a["hovertext"] for a in letters)
     for e in sc.events:
-        assert e.note in texts
+        assert f"month {e.at:g}: " in described and f"(event {e.note})" in described
+
+
+def test_timeline_marks_share_a_letter_only_when_close():
+    from iocdynamics.explore.views import timeline_marks
+
+    sc = Scenario(events=(Event(10, "quick_win"), Event(11, "task_failure"),
+                          Event(30, "staff_loss")), final_time=60)
+    marks = timeline_marks(sc)
+    assert [m.letter for m in marks] == ["A", "B"]
+    assert [m.at for m in marks] == [10, 30]
+    assert marks[0].text == "month 10: quick win; month 11: task failure"
 
 
 def test_figure_marks_dissolution():
@@ -317,3 +329,18 @@ def test_events_added_on_the_page_reach_the_scenario():
     sc = scenario_from_setting(replace(s, events=[{"at": "12", "kind": "quick_win",
                                                    "size": "", "note": "first"}]))
     assert sc.events == (Event(12.0, "quick_win", 1.0, None, "first"),)
+
+
+def test_differences_name_what_changed_against_the_baseline():
+    from iocdynamics.explore.state import differences
+
+    a = Scenario()
+    b = a.with_values(mandated=1.0, formalisation=0.25, contract_is_mou=1.0)
+    b = replace(b, events=(Event(3, "quick_win"),), final_time=48)
+    diff = differences(a, b)
+    assert "mandated: no -> yes" in diff
+    assert "formalisation: 0 -> 0.25" in diff
+    assert "contract: none -> mou" in diff
+    assert "final time: 60 -> 48" in diff
+    assert "events (0 -> 1)" in diff
+    assert differences(a, a) == []

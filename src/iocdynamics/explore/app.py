@@ -23,6 +23,7 @@ from .controls import CONTRACT_LABELS, Control, grouped_controls, label_of
 from .state import (
     Setting,
     SettingError,
+    differences,
     file_stem,
     frame_from_records,
     horizon_summary,
@@ -42,6 +43,7 @@ from .views import (
     phase_portrait_png,
     stock_description,
     stock_label,
+    timeline_marks,
     trajectory_figure,
     uncertainty_band,
 )
@@ -90,7 +92,7 @@ details.group > summary { font-weight: bold; font-size: 15px; cursor: pointer;
 .summary ul { margin: 0; padding-left: 18px; }
 .viewopts { display: flex; flex-wrap: wrap; gap: 24px; align-items: center;
             margin: 8px 0; font-size: 13px; }
-.viewopts .stocks { min-width: 420px; flex: 1; }
+.viewopts .stocks { min-width: 360px; flex: 1; }
 h2 { font-size: 16px; color: #1f3b57; margin: 18px 0 6px 0; }
 .panel { background: white; border: 1px solid #d0d7de; border-radius: 4px; padding: 10px; }
 .addrow { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 6px 0 10px 0;
@@ -111,6 +113,10 @@ h2 { font-size: 16px; color: #1f3b57; margin: 18px 0 6px 0; }
 .cell-lever { width: 330px; } .cell-value { width: 120px; }
 .cell-remove { width: 80px; }
 .trow .cell-remove { font-size: 12px; padding: 3px 6px; }
+.tkey { font-size: 12.5px; color: #333; margin: 2px 0 4px 0; }
+.tkey-head { font-weight: bold; margin-right: 6px; }
+.tkey-item { margin-right: 16px; display: inline-block; }
+.tkey-item b { border: 1px solid; padding: 0 3px; margin-right: 3px; }
 .description { font-size: 12.5px; color: #444; white-space: pre-wrap; margin: 4px 0; }
 """
 
@@ -267,7 +273,7 @@ def _add_row(prefix: str, first, at_label: str, second, button: str):
         first,
         html.Div([html.Label(at_label),
                   dcc.Input(id=f"new-{prefix}-at", type="number", value=None,
-                            placeholder="half-way")]),
+                            placeholder="half-way", style={"width": "110px"})]),
         second,
         html.Button(button, id=f"add-{prefix}"),
     ])
@@ -301,8 +307,8 @@ def _content(sc: Scenario):
                                       for s in all_stocks()]),
             ]),
             html.Div([
-                html.Span("Uncertainty band over the mechanism constants "
-                          f"({BAND_MEMBERS} runs, 5-95%): ",
+                html.Span(f"Uncertainty band ({BAND_MEMBERS} runs, mechanism constants "
+                          "varied by): ",
                           title="Each mechanism constant drawn uniformly within this "
                                 "share of its current value (and its allowed range); "
                                 "the band holds 90% of the runs."),
@@ -310,13 +316,15 @@ def _content(sc: Scenario):
                                className="radio", style={"display": "inline-block"}),
             ]),
         ]),
+        html.Div(id="timeline-key", className="tkey"),
         dcc.Graph(id="trajectories", config={"displaylogo": False,
                                              "toImageButtonOptions": {"format": "png",
                                                                       "scale": 2}}),
         html.P(f"Collaborative behaviour above {SYNERGY_THRESHOLD:g} is shaded as synergy, "
-               "below as inertia. Dotted lines mark events, dash-dot lines lever changes; a "
-               "grey span marks the partnership's dissolution. Hover a chart to read the "
-               "values.", className="hint"),
+               "below as inertia. Dotted lines mark events, dash-dot lines lever changes "
+               "(lettered on the charts and listed above them); a grey span marks the "
+               "partnership's dissolution. Hover a chart to read the values.",
+               className="hint"),
         html.H2("Timeline: events"),
         html.Div(className="panel", children=[
             _add_row("event",
@@ -326,7 +334,8 @@ def _content(sc: Scenario):
                                             options=timeline.event_options())]),
                      "month",
                      html.Div([html.Label("size (0-1]"),
-                               dcc.Input(id="new-event-size", type="number", value=1.0)]),
+                               dcc.Input(id="new-event-size", type="number", value=1.0,
+                                         style={"width": "90px"})]),
                      "Add event"),
             html.Div(timeline.render_rows(timeline.EVENTS, _keyed(setting.events)),
                      id="event-rows", className="ttable"),
@@ -343,7 +352,9 @@ def _content(sc: Scenario):
                                             options=timeline.lever_options())]),
                      "from month",
                      html.Div([html.Label("new value"),
-                               dcc.Input(id="new-change-value", type="text", value="")]),
+                               dcc.Input(id="new-change-value", type="text", value="",
+                                         placeholder="e.g. 0.8 or mou",
+                                         style={"width": "140px"})]),
                      "Add lever change"),
             html.Div(timeline.render_rows(timeline.CHANGES, _keyed(setting.lever_changes)),
                      id="change-rows", className="ttable"),
@@ -494,6 +505,7 @@ def register_callbacks(app, sources: Sources) -> None:
     @app.callback(
         Output("trajectories", "figure"), Output("summary", "children"),
         Output("run-message", "children"), Output("current", "data"),
+        Output("timeline-key", "children"),
         Input(params, "value"),
         Input("final-time", "value"), Input("time-step", "value"),
         Input("save-interval", "value"),
@@ -522,13 +534,23 @@ def register_callbacks(app, sources: Sources) -> None:
             fig = trajectory_figure(df, sc, columns, baseline=base_df,
                                     baseline_name=baseline["name"] if baseline else "",
                                     band=bnd)
-            summary = html.Ul([html.Li(s) for s in horizon_summary(df, SYNERGY_THRESHOLD,
-                                                                  base_df)])
+            lines = horizon_summary(df, SYNERGY_THRESHOLD, base_df)
+            if baseline and baseline.get("scenario"):
+                diff = differences(Scenario.from_dict(baseline["scenario"],
+                                                      source="pinned baseline"), sc)
+                lines.append("Changed since the baseline was pinned: "
+                             + ("; ".join(diff) if diff else "nothing") + ".")
+            summary = html.Ul([html.Li(s) for s in lines])
+            marks = timeline_marks(sc)
+            key = ([html.Span("Timeline: ", className="tkey-head")] + [
+                html.Span([html.B(m.letter, style={"color": m.color}), f" {m.text}"],
+                          className="tkey-item") for m in marks]) if marks else ""
         except Exception as exc:  # shown on the page, never a traceback
             log.info("setting rejected", exc_info=True)
             return (no_update, no_update,
-                    f"The charts show the last valid setting. {_readable(exc)}", None)
-        return fig, summary, "", sc.to_dict()
+                    f"The charts show the last valid setting. {_readable(exc)}", None,
+                    no_update)
+        return fig, summary, "", sc.to_dict(), key
 
     @app.callback(Output("baseline", "data"), Input("pin", "n_clicks"),
                   Input("unpin", "n_clicks"), State("current", "data"),
@@ -538,7 +560,8 @@ def register_callbacks(app, sources: Sources) -> None:
             return None
         sc = Scenario.from_dict(current, source="current setting")
         df = simulate(sc)
-        return {"name": sc.name, "records": records_of(df, list(df.columns))}
+        return {"name": sc.name, "records": records_of(df, list(df.columns)),
+                "scenario": current}
 
     @app.callback(Output("toml-file", "data"), Output("csv-file", "data"),
                   Output("file-message", "children"),

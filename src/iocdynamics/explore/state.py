@@ -119,6 +119,8 @@ def _blank(x: Any) -> bool:
 
 def _number(x: Any, where: str, what: str) -> float:
     """A number typed on the page (a number or a numeric string)."""
+    if _blank(x):
+        raise SettingError(f"{where}: {what} is empty; type a number.")
     if isinstance(x, bool):
         raise SettingError(f"{where}: {what} = {x!r} is not a number.")
     if isinstance(x, (int, float)):
@@ -299,7 +301,7 @@ def horizon_summary(df: pd.DataFrame, threshold: float,
     t_end = float(df.index[-1])
     b = float(df["collaborative_behaviour"].iloc[-1])
     state = "synergy" if b >= threshold else "inertia"
-    lines = [f"At month {t_end:g}: collaborative behaviour {b:.2f} -- {state} "
+    lines = [f"At month {t_end:g}: collaborative behaviour {b:.2f}, in {state} "
              f"(synergy from {threshold:g})."]
     above = np.flatnonzero(df["collaborative_behaviour"].to_numpy() >= threshold)
     if above.size:
@@ -330,4 +332,32 @@ def records_of(df: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[float
     out = {"time": [float(t) for t in df.index]}
     for c in columns:
         out[c] = [float(x) for x in df[c]]
+    return out
+
+
+def _shown(name: str, value: Any) -> str:
+    p = PARAMETERS.get(name)
+    if p is not None and p.kind == "bool":
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def differences(before: Scenario, after: Scenario) -> list[str]:
+    """What differs between two scenarios, in words: control values (the contract as
+    one), the clock, and the timeline (``"mandated: no -> yes"``)."""
+    out = []
+    a, b = control_values(before), control_values(after)
+    for name in a:
+        if a[name] != b[name]:
+            out.append(f"{name.replace('_', ' ')}: {_shown(name, a[name])} -> "
+                       f"{_shown(name, b[name])}")
+    for key in SIMULATION_KEYS:
+        x, y = getattr(before, key), getattr(after, key)
+        if x != y:
+            out.append(f"{key.replace('_', ' ')}: {x:g} -> {y:g}")
+    if before.events != after.events:
+        out.append(f"events ({len(before.events)} -> {len(after.events)})")
+    if before.lever_changes != after.lever_changes:
+        out.append(f"lever changes ({len(before.lever_changes)} -> "
+                   f"{len(after.lever_changes)})")
     return out

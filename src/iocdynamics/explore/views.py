@@ -34,6 +34,8 @@ BAND_MEMBERS = 200
 BAND_SEED = 20240601
 BAND_QUANTILES = (0.05, 0.95)
 
+EVENT_COLOR = "#555555"
+CHANGE_COLOR = "#d2691e"
 _FALLBACK_COLORS = ("#6a3d9a", "#b15928", "#e7298a", "#1b9e77", "#7570b3", "#666666")
 
 
@@ -127,37 +129,58 @@ def uncertainty_band(sc: Scenario, spread: float, columns: Sequence[str],
 # ------------------------------------------------------------------ trajectories
 def _event_text(kind: str, note: str) -> str:
     text = EVENT_LABELS.get(kind, kind.replace("_", " "))
-    return f"{note}: {text}" if note else text
+    return f"{text} (event {note})" if note else text
 
 
 def _change_text(lever: str, value) -> str:
     name = "contract" if lever == "contract" else label_of(lever).lower()
     shown = value if isinstance(value, str) else f"{float(value):g}"
-    return f"{name} -> {shown}"
+    return f"{name} set to {shown}"
 
 
-def _labels(marks, span: float) -> list[tuple[float, str, str]]:
-    """One label per cluster of marks closer than 3% of the horizon (so that labels of
-    events a month apart do not overprint): ``(month, text, colour)``. Texts of one
-    cluster sharing a figure number (``"6: ..."``) are written once with that number."""
+@dataclass(frozen=True)
+class TimelineMark:
+    """A letter drawn above the charts for events and lever changes close in time.
+
+    Attributes
+    ----------
+    letter : str
+    at : float
+        Month of the first of them (where the letter is drawn).
+    items : tuple of (month, text)
+    color : str
+        Grey for events, orange when the first is a lever change.
+    """
+
+    letter: str
+    at: float
+    items: tuple[tuple[float, str], ...]
+    color: str
+
+    @property
+    def text(self) -> str:
+        return "; ".join(f"month {at:g}: {what}" for at, what in self.items)
+
+
+def timeline_marks(sc: Scenario, span: float | None = None) -> list[TimelineMark]:
+    """Events and lever changes of ``sc`` grouped into lettered marks: those closer than
+    4% of the horizon share a letter, so letters never overprint."""
+    span = sc.final_time if span is None else span
+    raw = [(e.at, _event_text(e.kind, e.note), EVENT_COLOR) for e in sc.events]
+    raw += [(c.at, _change_text(c.lever, c.value), CHANGE_COLOR) for c in sc.lever_changes]
     clusters: list[list] = []
-    for at, text, color, _ in sorted(marks, key=lambda m: m[0]):
-        if clusters and at - clusters[-1][3] < 0.03 * span:
-            clusters[-1][1].append(text)
-            clusters[-1][3] = at
+    for at, text, color in sorted(raw, key=lambda m: m[0]):
+        if clusters and at - clusters[-1][1][-1][0] < 0.04 * span:
+            clusters[-1][1].append((at, text))
         else:
-            clusters.append([at, [text], color, at])
-    out = []
-    for at, texts, color, _ in clusters:
-        parts: dict[str, list[str]] = {}
-        for text in texts:
-            note, sep, rest = text.partition(": ")
-            key, what = (note, rest) if sep else ("", text)
-            if what not in parts.setdefault(key, []):
-                parts[key].append(what)
-        out.append((at, " + ".join(f"{k}: {', '.join(w)}" if k else ", ".join(w)
-                                   for k, w in parts.items()), color))
-    return out
+            clusters.append([at, [(at, text)], color])
+    return [TimelineMark(_letter(k), at, tuple(items), color)
+            for k, (at, items, color) in enumerate(clusters)]
+
+
+def _letter(k: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return letters[k] if k < 26 else letters[k // 26 - 1] + letters[k % 26]
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -196,13 +219,12 @@ def trajectory_figure(df: pd.DataFrame, sc: Scenario, columns: Sequence[str] | N
     columns = list(columns or key_stocks())
     nrows, ncols = _grid(len(columns))
     t = [float(x) for x in df.index]
-    marks = [(e.at, _event_text(e.kind, e.note), "#555555", "dot")
-             for e in sorted(sc.events, key=lambda e: e.at)]
-    marks += [(c.at, _change_text(c.lever, c.value), "#d2691e", "dashdot")
-              for c in sorted(sc.lever_changes, key=lambda c: c.at)]
+    marks = [(e.at, EVENT_COLOR, "dot") for e in sc.events]
+    marks += [(c.at, CHANGE_COLOR, "dashdot") for c in sc.lever_changes]
+    letters = timeline_marks(sc, t[-1] - t[0])
     panel_px, gap_px = 190, 58
-    top_px = 40 + (95 if marks else 0)
-    bottom_px = 95
+    top_px = 70 + (22 if marks else 0)
+    bottom_px = 55
     plot_px = nrows * panel_px + (nrows - 1) * gap_px
     height = plot_px + top_px + bottom_px
     hgap = 0.07
@@ -214,7 +236,7 @@ def trajectory_figure(df: pd.DataFrame, sc: Scenario, columns: Sequence[str] | N
     layout: dict = {"height": height, "template": "plotly_white",
                     "margin": {"l": 55, "r": 20, "t": top_px, "b": bottom_px},
                     "legend": {"orientation": "h", "x": 0, "xanchor": "left",
-                               "y": -(60 / plot_px), "yanchor": "top"},
+                               "y": 1 + (top_px - 24) / plot_px, "yanchor": "bottom"},
                     "hovermode": "x unified", "uirevision": "keep",
                     "font": {"family": "Helvetica, Arial, sans-serif", "size": 12}}
     shown_legend: set[str] = set()
@@ -266,9 +288,14 @@ def trajectory_figure(df: pd.DataFrame, sc: Scenario, columns: Sequence[str] | N
                          "showlegend": legend_once("baseline"),
                          "hovertemplate": "baseline %{y:.3f}<extra></extra>",
                          "meta": {"column": c, "role": "baseline"}})
+        if legend_once("current"):
+            data.append({**common, "x": [None], "y": [None], "hoverinfo": "skip",
+                         "line": {"color": "#333333", "width": 2.6},
+                         "name": "current setting (one colour per stock)",
+                         "legendgroup": "current", "meta": {"role": "legend"}})
         data.append({**common, "x": t, "y": [float(x) for x in df[c]],
                      "line": {"color": color, "width": 2.6}, "name": "current setting",
-                     "legendgroup": "current", "showlegend": legend_once("current"),
+                     "legendgroup": "current", "showlegend": False,
                      "hovertemplate": f"{label(c)} %{{y:.3f}}<extra></extra>",
                      "meta": {"column": c, "role": "current"}})
         lo, hi = stock_bounds(c)
@@ -307,17 +334,20 @@ def trajectory_figure(df: pd.DataFrame, sc: Scenario, columns: Sequence[str] | N
                                     "x": t0, "y": 0.5, "xref": xa, "yref": dom,
                                     "xanchor": "left", "showarrow": False,
                                     "font": {"size": 11, "color": "#333333"}})
-        for at, _text, mcolor, dash in marks:
+        for at, mcolor, dash in marks:
             shapes.append({"type": "line", "xref": xa, "yref": dom, "x0": at, "x1": at,
                            "y0": 0, "y1": 1, "line": {"color": mcolor, "width": 1.2,
                                                       "dash": dash}})
-    for at, text, mcolor in _labels(marks, t[-1] - t[0]):
+    for mark in letters:
         for col in range(min(ncols, len(columns))):
             xa = "x" if col == 0 else f"x{col + 1}"
-            annotations.append({"text": text, "x": at, "y": 1.0, "xref": xa,
-                                "yref": "paper", "yshift": 22, "textangle": -45,
-                                "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-                                "font": {"size": 10, "color": mcolor}})
+            annotations.append({"text": f"<b>{mark.letter}</b>", "x": mark.at, "y": 1.0,
+                                "xref": xa, "yref": "paper", "yshift": 26,
+                                "showarrow": False, "xanchor": "center",
+                                "yanchor": "bottom", "hovertext": mark.text,
+                                "bgcolor": "white", "bordercolor": mark.color,
+                                "borderwidth": 1, "borderpad": 2,
+                                "font": {"size": 11, "color": mark.color}})
     layout["shapes"] = shapes
     layout["annotations"] = annotations
     return {"data": data, "layout": layout}
