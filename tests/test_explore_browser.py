@@ -335,7 +335,7 @@ def test_pinned_baseline_compares_a_mandated_partnership(server, driver, shots):
     text = page_text(driver)
     assert "Pinned baseline at its horizon" in text
     assert "Changed since the baseline was pinned: mandated: no -> yes." in text
-    shot(driver, shots, "explorer.png", top=True, height=1420)
+    shot(driver, shots, "explorer.png", top=True, height=1680)
 
 
 def test_downloaded_toml_and_csv_round_trip_to_the_values_shown(server, driver, downloads):
@@ -385,8 +385,8 @@ def test_bad_values_show_a_message_not_a_traceback(server, driver, shots):
     cell = text_input(driver, "#event-rows .trow:nth-child(2) .cell-at")
     cell.clear()
     cell.send_keys("abc", Keys.ENTER)
-    msg = _until(lambda: driver.find_element("id", "run-message").text,
-                 "the error message")
+    msg = _until(lambda: (lambda m: m if "abc" in m else None)(
+        driver.find_element("id", "run-message").text), "the error message")
     assert "event 1" in msg and "'abc'" in msg and "not a number" in msg
     assert "Traceback" not in page_text(driver)
     np.testing.assert_array_equal(traces(driver)["trust"][1], before["trust"][1])

@@ -83,6 +83,7 @@ details.group > summary { font-weight: bold; font-size: 15px; cursor: pointer;
 .control .units { font-weight: normal; color: #666; }
 .control .help { font-size: 11.5px; color: #666; line-height: 1.3; margin-top: 2px; }
 .radio label { font-size: 13px; margin-right: 12px; }
+.messages { position: sticky; top: 0; z-index: 20; }
 .message { margin: 6px 0; padding: 8px 12px; border-radius: 4px; font-size: 13px; }
 .message.error { background: #fde8e8; border: 1px solid #e0a0a0; color: #8a1f1f; }
 .message.info { background: #e8f1fb; border: 1px solid #a9c4e4; color: #1f3b57; }
@@ -101,7 +102,7 @@ h2 { font-size: 16px; color: #1f3b57; margin: 18px 0 6px 0; }
 .addrow input { width: 110px; padding: 4px; font-size: 13px; }
 .hint { font-size: 12px; color: #666; margin: 4px 0; }
 .clock { display: flex; gap: 18px; font-size: 13px; }
-.clock input { width: 90px; padding: 4px; }
+.clock input { width: 90px; padding: 4px; font-size: 13px; }
 .about { font-size: 13px; margin: 6px 0; }
 .about summary { cursor: pointer; color: #1f3b57; }
 .ttable { margin: 4px 0; }
@@ -272,8 +273,8 @@ def _add_row(prefix: str, first, at_label: str, second, button: str):
     return html.Div(className="addrow", children=[
         first,
         html.Div([html.Label(at_label),
-                  dcc.Input(id=f"new-{prefix}-at", type="number", value=None,
-                            placeholder="half-way", style={"width": "110px"})]),
+                  dcc.Input(id=f"new-{prefix}-at", type="text", value=None,
+                            placeholder="half-way", style={"width": "90px"})]),
         second,
         html.Button(button, id=f"add-{prefix}"),
     ])
@@ -286,9 +287,11 @@ def _content(sc: Scenario):
     band_options = [{"label": "none", "value": 0}] + [
         {"label": f"+/-{s:.0%}", "value": s} for s in BAND_SPREADS]
     return html.Div(className="content", children=[
-        html.Div(id="load-message", className="message info"),
-        html.Div(id="run-message", className="message error"),
-        html.Div(id="file-message", className="message info"),
+        html.Div(className="messages", children=[
+            html.Div(id="load-message", className="message info"),
+            html.Div(id="run-message", className="message error"),
+            html.Div(id="file-message", className="message info"),
+        ]),
         html.Div(className="clock", children=[
             html.Div([html.Label("Scenario name ", htmlFor="scenario-name"),
                       dcc.Input(id="scenario-name", type="text", value=sc.name, debounce=True,
@@ -334,7 +337,7 @@ def _content(sc: Scenario):
                                             options=timeline.event_options())]),
                      "month",
                      html.Div([html.Label("size (0-1]"),
-                               dcc.Input(id="new-event-size", type="number", value=1.0,
+                               dcc.Input(id="new-event-size", type="text", value=1.0,
                                          style={"width": "90px"})]),
                      "Add event"),
             html.Div(timeline.render_rows(timeline.EVENTS, _keyed(setting.events)),
@@ -364,13 +367,13 @@ def _content(sc: Scenario):
         html.H2("Simulation clock"),
         html.Div(className="clock", children=[
             html.Div([html.Label("horizon (months) "),
-                      dcc.Input(id="final-time", type="number", debounce=True,
+                      dcc.Input(id="final-time", type="text", debounce=True,
                                 value=sc.final_time)]),
             html.Div([html.Label("time step (months) "),
-                      dcc.Input(id="time-step", type="number", debounce=True,
+                      dcc.Input(id="time-step", type="text", debounce=True,
                                 value=sc.time_step)]),
             html.Div([html.Label("saved every (months) "),
-                      dcc.Input(id="save-interval", type="number", debounce=True,
+                      dcc.Input(id="save-interval", type="text", debounce=True,
                                 value=sc.save_interval)]),
         ]),
         html.H2("Trust-faith phase portrait"),
