@@ -9,13 +9,9 @@ folder. Without chromium and chromium-driver the tests are skipped, with the rea
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -29,6 +25,7 @@ from iocdynamics.explore.controls import controls
 from iocdynamics.explore.state import trajectories_csv
 
 from .conftest import SCENARIOS
+from .test_explore_server import explorer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -67,38 +64,9 @@ def workdir():
 @pytest.fixture(scope="module")
 def server(workdir):
     """``iocdyn explore FIG5`` on a free port; yields its URL; stopped afterwards."""
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "iocdynamics.cli", "explore", str(FIG5)],
-                            cwd=workdir, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    err: list[str] = []
-    readers = [threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout],
-                                daemon=True),
-               threading.Thread(target=lambda: [err.append(x) for x in proc.stderr],
-                                daemon=True)]
-    for r in readers:
-        r.start()
-    try:
-        try:
-            first = lines.get(timeout=180)
-        except queue.Empty:
-            pytest.fail("iocdyn explore printed no address within 180 s: " + "".join(err))
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
-        assert m, f"no loopback URL in {first!r}"
-        yield m.group(0)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        for r in readers:
-            r.join(timeout=15)
-        proc.stdout.close()
-        proc.stderr.close()
-    assert "Traceback" not in "".join(err), "".join(err)
+    with explorer(workdir, str(FIG5)) as (url, _):
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url)
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -344,3 +344,25 @@ def test_differences_name_what_changed_against_the_baseline():
     assert "final time: 60 -> 48" in diff
     assert "events (0 -> 1)" in diff
     assert differences(a, a) == []
+
+
+def test_timeline_cells_regroup_into_rows_and_insert_by_month():
+    from iocdynamics.explore.timeline import insert_by_month, next_key, rows_from_cells
+
+    ids = [{"table": "events", "field": f, "row": r} for r in (3, 0) for f in ("at", "kind")]
+    rows = rows_from_cells(ids, ["5", "quick_win", "abc", "staff_loss"])
+    assert rows == [(3, {"at": "5", "kind": "quick_win"}),
+                    (0, {"at": "abc", "kind": "staff_loss"})]
+    assert next_key([3, 0]) == 4 and next_key([]) == 0
+    out = insert_by_month(rows, 4, {"at": 2, "kind": "task_failure"})
+    assert [k for k, _ in out] == [4, 3, 0]  # before month 5; 'abc' counts as late
+    out = insert_by_month(out, 5, {"at": "5", "kind": "staff_loss"})
+    assert [k for k, _ in out] == [4, 3, 5, 0]  # after the equal month
+
+
+def test_lever_change_choices_cover_every_lever():
+    from iocdynamics.explore.timeline import lever_names
+
+    levers = {p.name for p in PARAMETERS.values() if p.group == "lever"}
+    assert set(lever_names()) == (levers - {"contract_is_mou", "contract_is_binding"}) \
+        | {"contract"}
