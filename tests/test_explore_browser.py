@@ -75,12 +75,19 @@ def downloads():
         yield Path(d)
 
 
+DOC_SHOTS = {"explorer.png", "explorer_phase.png", "explorer_error.png"}
+"""Screenshots shown in README.md and docs/explorer.md (docs/img/)."""
+
+
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
+    """Where screenshots go: the documented ones to ``$IOCDYN_SCREENSHOTS`` if set, the
+    rest (and all of them without it) to a temporary folder."""
+    tmp = tmp_path_factory.mktemp("screenshots")
     target = os.environ.get("IOCDYN_SCREENSHOTS")
-    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    docs = Path(target) if target else tmp
+    docs.mkdir(parents=True, exist_ok=True)
+    return {"docs": docs, "tmp": tmp}
 
 
 @pytest.fixture(scope="module")
@@ -202,15 +209,15 @@ def download(drv, folder: Path, button: str, suffix: str) -> Path:
     return _until(done, f"a {suffix} download")
 
 
-def shot(drv, folder: Path, name: str, top: bool = False, height: int | None = None
-         ) -> Path:
+def shot(drv, folders: dict[str, Path], name: str, top: bool = False,
+         height: int | None = None) -> Path:
     if height:
         drv.set_window_size(1500, height)
         time.sleep(0.5)
     if top:
         drv.execute_script("document.querySelector('.content').scrollTop = 0;")
         time.sleep(0.3)
-    path = folder / name
+    path = folders["docs" if name in DOC_SHOTS else "tmp"] / name
     drv.save_screenshot(str(path))
     if height:
         drv.set_window_size(*WINDOW)
@@ -391,19 +398,24 @@ def test_uncertainty_band_and_phase_portrait_on_request(server, driver, shots):
     shot(driver, shots, "explorer_phase.png")
 
 
-def test_upload_a_scenario(server, driver, tmp_path):
+def test_upload_a_scenario(server, driver, tmp_path, downloads):
     open_page(driver, server)
     own = tmp_path / "my_partnership.toml"
-    own.write_text('name = "my partnership"\n[levers]\nformalisation = 0.9\n'
+    # 0.333 lies off the slider's 0.01 grid: the page must keep it, not round it
+    own.write_text('name = "my partnership"\n[levers]\nformalisation = 0.333\n'
                    'contract = "binding"\n[[events]]\nat = 3\nkind = "task_failure"\n')
     driver.find_element("css selector", "#upload input[type=file]").send_keys(str(own))
     _until(lambda: "Loaded 'my partnership'" in driver.find_element(
         "id", "load-message").text, "the upload to load")
     thumb = driver.find_element("css selector", "#control-formalisation [role=slider]")
-    _until(lambda: thumb.get_attribute("aria-valuenow") == "0.9", "the slider to move")
+    _until(lambda: thumb.get_attribute("aria-valuenow") == "0.333", "the slider to move")
     df = simulate(load_scenario(own))
     _until(lambda: (lambda t: t and np.array_equal(t["trust"][1], df["trust"].to_numpy()))
            (traces(driver)), "the uploaded scenario's trajectories")
+    settled(driver)
+    back = load_scenario(download(driver, downloads, "download-toml", ".toml"))
+    assert dict(back.values) == dict(load_scenario(own).values)
+    assert back.events == load_scenario(own).events
     bad = tmp_path / "broken.toml"
     bad.write_text("[levers]\nformalisation = 7\n")
     driver.find_element("css selector", "#upload input[type=file]").send_keys(str(bad))
