@@ -13,7 +13,7 @@ CLAIMS_FILE = ROOT.parent / "shared" / "theory" / "CLAIMS.md"
 
 @pytest.fixture(scope="session")
 def model():
-    from iocdynamics.equations import build_model
+    from iocdynamics.model import build_model
 
     return build_model()
 

@@ -40,7 +40,7 @@ def test_referenced_tests_exist():
 
 def test_claim_ids_in_the_model_exist():
     claims = read_claims(CLAIMS_FILE)
-    from iocdynamics.equations import build_model
+    from iocdynamics.model import build_model
 
     m = build_model()
     used = set(m.claim_index())

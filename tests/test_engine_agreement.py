@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iocdynamics import engine
-from iocdynamics.equations import EVENT_KINDS
+from iocdynamics.model import EVENT_KINDS
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import CONTRACTS, Scenario
 from iocdynamics.simulation import all_columns, simulate

@@ -92,7 +92,7 @@ def test_model_function_matches_single_simulations():
 
 
 def test_run_sensitivity_writes_tables_and_figures(tmp_path):
-    res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="sobol", n=8,
+    res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="sobol", n=64,
                           seed=1, params=["trust_build_time", "faith_threshold",
                                           "risk_threshold"],
                           outputs=["behaviour_at_horizon"])
@@ -110,7 +110,7 @@ def test_cli_sensitivity(tmp_path, capsys):
     from iocdynamics.cli import main
 
     rc = main(["sensitivity", str(bundled("voluntary_buddying")), "--method", "morris",
-               "-n", "3", "--params", "trust_build_time,faith_threshold",
+               "-n", "4", "--params", "trust_build_time,faith_threshold",
                "--outputs", "behaviour_at_horizon", "-o", str(tmp_path), "--no-progress"])
     assert rc == 0
     assert (tmp_path / "morris_behaviour_at_horizon.png").exists()

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from iocdynamics import load_scenario, simulate
-from iocdynamics.equations import STOCK_COLUMNS
 from iocdynamics.explore.controls import controls
 from iocdynamics.explore.state import trajectories_csv
+from iocdynamics.model import STOCK_COLUMNS
 
 from .conftest import SCENARIOS
 from .test_explore_server import explorer

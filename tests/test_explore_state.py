@@ -366,3 +366,20 @@ def test_lever_change_choices_cover_every_lever():
     levers = {p.name for p in PARAMETERS.values() if p.group == "lever"}
     assert set(lever_names()) == (levers - {"contract_is_mou", "contract_is_binding"}) \
         | {"contract"}
+
+
+def test_controls_sit_under_a_sector_whose_equations_use_them():
+    from iocdynamics.explore.controls import model_sectors
+    from iocdynamics.model import build_model
+
+    m = build_model()
+    exprs = [(s.sector, s.initial) for s in m.stocks] + \
+        [(a.sector, a.expr) for a in m.auxiliaries] + [(f.sector, f.expr) for f in m.flows]
+    for c in controls():
+        names = ("contract_is_mou", "contract_is_binding") if c.name == "contract" \
+            else (c.name,)
+        if not c.sector:
+            continue
+        assert c.sector in model_sectors()
+        assert any(sec == c.sector and any(s.name in names for s in e.free_symbols)
+                   for sec, e in exprs), c.name

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iocdynamics.engine import compile_model, integrate
-from iocdynamics.equations import EVENT_KINDS, build_model
+from iocdynamics.model import EVENT_KINDS, build_model
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import Scenario, load_scenario
 from iocdynamics.simulation import simulate

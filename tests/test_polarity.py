@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from iocdynamics.equations import build_model
+from iocdynamics.model import build_model
 
 MODEL = build_model()
 N_SAMPLES = 400

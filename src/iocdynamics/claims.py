@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .equations import build_model
+from .model import build_model
 from .structure import StockFlowModel
 
 #: Behavioural tests (``tests/test_behaviour.py``) by the claims they check.

@@ -32,7 +32,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
-from .equations import build_model
+from .model import build_model
 from .structure import StockFlowModel
 
 log = logging.getLogger(__name__)

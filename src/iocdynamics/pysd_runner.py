@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .export import MODEL_FILES, model_texts, repository_models_dir
+from .artefacts import MODEL_FILES, model_texts, repository_models_dir
 from .io import atomic_write_text
 from .scenario import Scenario
 

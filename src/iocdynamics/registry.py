@@ -3,7 +3,7 @@
 Each entry is a :class:`Parameter` with a name, units, a default, bounds, a group
 (``context``, ``lever``, ``mechanism`` or ``initial``) and the claim ids of
 ``CLAIMS.md`` it bears on. Everything else is projected from this table: the
-sympy symbols of :mod:`iocdynamics.equations`, the constants (with units and
+sympy symbols of :mod:`iocdynamics.model`, the constants (with units and
 comments) of the generated Vensim and XMILE files, scenario validation, lmfit
 ``Parameters`` and SALib problems.
 

@@ -47,9 +47,9 @@ from typing import Any
 
 import numpy as np
 
-from .engine import time_grid
-from .equations import EVENT_KINDS
+from .engine import save_indices, time_grid
 from .io import read_toml
+from .model import EVENT_KINDS
 from .registry import PARAMETERS, Parameter, defaults
 
 CONTRACTS = ("none", "mou", "binding")
@@ -83,7 +83,7 @@ class Event:
     at : float
         Month at which the event happens (it takes effect at the nearest time step).
     kind : str
-        One of :data:`iocdynamics.equations.EVENT_KINDS`.
+        One of :data:`iocdynamics.model.EVENT_KINDS`.
     size : float
         Magnitude in (0, 1].
     leadership_quality : float, optional
@@ -441,6 +441,8 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
                                 "time step; merge them into one event or space them apart.")
         seen[key] = ev
     _check_time_step(sc)
+    _check_clock(sc)
+    _check_timing(sc)
     return sc
 
 
@@ -466,3 +468,39 @@ def _check_time_step(sc: Scenario) -> None:
             f"{sc.source}: [simulation] time_step = {_fmt(sc.time_step)} is too long for "
             f"the shortest adjustment time of this scenario ({_fmt(tau)} months); Euler "
             f"integration needs time_step <= {_fmt(tau / 2)} to keep the stocks in bounds.")
+
+
+def _check_clock(sc: Scenario) -> None:
+    """The clock reaches ``final_time`` and every save time in whole steps (repeated
+    addition of a step that is not a binary fraction drifts off the grid)."""
+    grid = sc.grid()
+    n = int(round(sc.final_time / sc.time_step))
+    ok = len(grid) == n + 1 and abs(grid[-1] - sc.final_time) <= sc.time_step * 1e-6
+    if ok:
+        try:
+            save_indices(grid, sc.save_times(), sc.time_step)
+        except ValueError:
+            ok = False
+    if not ok:
+        exact = 2.0 ** math.floor(math.log2(sc.time_step))
+        raise ScenarioError(
+            f"{sc.source}: [simulation] time_step = {_fmt(sc.time_step)}: adding it "
+            f"{n} times does not land on the save times up to final_time = "
+            f"{_fmt(sc.final_time)} in floating point; use a power of two such as "
+            f"time_step = {_fmt(exact)} (exact in binary, so the clock stays on the grid).")
+
+
+def _check_timing(sc: Scenario) -> None:
+    """Every event and lever change takes effect before the last time step: a change
+    at the last step would act after the run ends, i.e. silently have no effect."""
+    n = int(round(sc.final_time / sc.time_step))
+    latest = sc.final_time - sc.time_step / 2
+    items = [(f"event {i}", e.at) for i, e in enumerate(sc.events, start=1)]
+    items += [(f"lever change {i}", c.at) for i, c in enumerate(sc.lever_changes, start=1)]
+    for where, at in items:
+        if int(round(at / sc.time_step)) >= n:
+            raise ScenarioError(
+                f"{sc.source}: {where}: at = {_fmt(at)} falls on the last time step "
+                f"(final_time = {_fmt(sc.final_time)}, time_step = {_fmt(sc.time_step)}), "
+                f"where it would have no effect; allowed: at < {_fmt(latest)} "
+                "(final_time - time_step/2), or extend final_time.")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import engine as fast_engine
 from . import pysd_runner
-from .equations import build_model
+from .model import build_model
 from .scenario import Scenario, load_scenario
 
 ENGINES = ("pysd", "fast", "xmile")

@@ -215,6 +215,8 @@ class Problem:
         self.obs_col = np.array([col[o.variable] for _, o in obs])
         self.obs_level = np.array([o.level for _, o in obs])
         self.obs_conf = np.array([o.confidence for _, o in obs])
+        # 1, or 1 / coders of the unit when each coder's code enters the fit
+        self.obs_weight = np.array([o.weight for _, o in obs])
         self.obs_scale = np.array([o.scale.name for _, o in obs])
         self.obs_width = np.array([o.scale.band_width for _, o in obs])
         self.n_obs = len(obs)
@@ -287,7 +289,8 @@ class Problem:
 
         With ``confidence = "weight"`` each term is multiplied by the coder's
         confidence (if ``weighted``); with ``"scale"`` the spread of a code is
-        divided by it instead.
+        divided by it instead. ``weighted`` also applies each code's weight (below
+        1 when several coders' codes of one unit all enter the fit).
         """
         theta = self.as_matrix(theta)
         x = self.latent(theta)
@@ -308,6 +311,8 @@ class Problem:
                                                  self.config.link)
         if self.config.confidence == "weight" and weighted:
             ll = ll * self.obs_conf[None, :]
+        if weighted:
+            ll = ll * self.obs_weight[None, :]
         bad = ~np.isfinite(x).all(axis=1)
         ll[bad] = -BAD_OBJECTIVE / max(1, self.n_obs)
         return ll

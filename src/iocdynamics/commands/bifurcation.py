@@ -38,9 +38,12 @@ def _run(args) -> int:
         hysteresis_sweep,
         plot_bifurcation,
     )
-    from ..io import atomic_write
-    from .equilibria import parse_sets
+    from ..io import atomic_write, check_output_file
+    from . import parse_sets
 
+    for flag, path in (("-o", args.figure), ("--table", args.table)):
+        if path:
+            check_output_file(path, flag)
     sets = parse_sets(args.set)
     lo, hi = args.range
     d = continuation(args.scenario, args.param, lo, hi, seed=args.seed, **sets)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="simulate one scenario and write its trajectories")
@@ -18,11 +20,17 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from ..io import atomic_write
+    from ..io import atomic_write, check_output_file
     from ..plotting import plot_scenario
     from ..scenario import load_scenario
     from ..simulation import DEFAULT_ENGINE, simulate
 
+    check_output_file(args.output, "-o")
+    if args.plot:
+        check_output_file(args.plot, "--plot")
+        if Path(args.plot).suffix.lower() not in PLOT_FORMATS:
+            raise ValueError(f"--plot {args.plot}: the file name must end in one of "
+                             f"{', '.join(PLOT_FORMATS)} (it sets the format)")
     sc = load_scenario(args.scenario)
     df = simulate(sc, engine=args.engine or DEFAULT_ENGINE,
                   columns="all" if args.all_columns else None)

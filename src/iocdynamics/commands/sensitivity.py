@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import bounded_int
+
 
 def _list(text: str | None) -> list[str] | None:
     return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
@@ -26,7 +28,7 @@ def register(sub) -> None:
                         "variable@month")
     p.add_argument("-o", "--output", required=True, help="folder for tables and figures")
     dask = p.add_mutually_exclusive_group()
-    dask.add_argument("--workers", type=int, default=None)
+    dask.add_argument("--workers", type=bounded_int(1, 1024), default=None)
     dask.add_argument("--scheduler", default=None)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_run)

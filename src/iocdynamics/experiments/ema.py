@@ -28,9 +28,8 @@ import pandas as pd
 
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS
+from .columns import METRIC_COLUMNS
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
-
-METRIC_COLUMNS = ("collaborative_behaviour", "performance", "active")
 
 
 def import_ema():

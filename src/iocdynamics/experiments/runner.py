@@ -1,6 +1,7 @@
 """Run an experiment: simulate the design, compute metrics, write results.
 
-``run_experiment(spec_or_path, out_dir)`` writes::
+``run_experiment(spec_or_path, out_dir)`` writes (into a temporary sibling folder that
+replaces ``OUT`` once complete, so ``OUT`` always holds one whole run)::
 
     OUT/ensemble.nc        trajectories of the key stocks (setting, member, time), metrics
                            (setting, member); lever labels and uncertain
@@ -18,7 +19,9 @@ from its finished chunks; every output file is written atomically.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +31,11 @@ import pandas as pd
 import xarray as xr
 
 from ..io import atomic_write, atomic_write_text
-from ..simulation import default_columns
+from .columns import output_columns
 from .design import Design, build_design
 from .metrics import compute_metrics
-from .spec import ExperimentSpec, load_experiment
+from .spec import ExperimentError, ExperimentSpec, check_varies, load_experiment
 from .summary import summarise
-
-METRIC_COLUMNS = ("collaborative_behaviour", "performance", "active")
 
 
 @dataclass
@@ -73,21 +74,6 @@ def default_out_dir(spec: ExperimentSpec) -> Path:
     src = Path(spec.source)
     folder = src.parent if src.suffix == ".toml" else Path("experiments")
     return folder / "results" / spec.name
-
-
-KEY_STOCKS = ("trust", "faith", "conflict", "perceived_progress", "risk_tolerance",
-              "confidence", "collaborative_behaviour", "performance", "active")
-"""Variables every experiment records (the mechanisms of the theory and the outcome);
-others only when a fan chart asks for them, to keep large ensembles in memory."""
-
-
-def output_columns(spec: ExperimentSpec) -> tuple[str, ...]:
-    """Model variables to record: the key stocks, ``active`` and any fan-chart variable."""
-    cols = [c for c in default_columns() if c in KEY_STOCKS]
-    for c in spec.figures.fan_stocks + METRIC_COLUMNS:
-        if c not in cols:
-            cols.append(c)
-    return tuple(cols)
 
 
 def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | None = None,
@@ -133,12 +119,96 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
     return out
 
 
+RESULT_ENTRIES = ("ensemble.nc", "summary.csv", "design.csv", "samples.csv",
+                  "manifest.json", "figures", "parts")
+"""What an experiment's results folder holds; a folder holding anything else is never
+replaced."""
+PARTS_MARKER = "experiment.json"
+
+
+def design_fingerprint(spec: ExperimentSpec, design: Design) -> str:
+    """SHA-256 of everything that determines the simulated numbers of a design
+    (recorded variables, settings, their values and timelines, the samples)."""
+    payload = {"columns": list(output_columns(spec)), "members": spec.members,
+               "seed": spec.seed, "settings": design.settings.to_csv(),
+               "values": design.values.to_csv(float_format="%.17g"),
+               "samples": design.samples.to_csv(float_format="%.17g"),
+               "groups": [[list(g.settings), g.base.to_dict()] for g in design.groups]}
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def parts_are_finished(out: Path) -> bool:
+    """Whether ``OUT/parts/`` belongs to the finished run whose results ``OUT`` holds
+    (then it is a cache that a run with other inputs may discard)."""
+    marker = _read_json(out / "parts" / PARTS_MARKER) or {}
+    manifest = _read_json(out / "manifest.json") or {}
+    return bool(marker.get("fingerprint")) and \
+        marker.get("fingerprint") == manifest.get("fingerprint")
+
+
+def check_results_folder(spec: ExperimentSpec, out: Path, fingerprint: str,
+                         fresh: bool = False, resumable: bool = True) -> None:
+    """Refuse, before any work, a results folder this run must not use.
+
+    A folder holding files an experiment never writes is refused always (it would
+    be replaced as a whole); one holding another experiment's results, or the
+    unfinished parts of a run with other inputs (if ``resumable``), unless ``fresh``.
+    The parts of the finished run whose results the folder holds are not refused.
+
+    Raises
+    ------
+    ExperimentError
+    """
+    from ..folders import FolderError, check_replaceable
+    from ..io import OutputError, check_output_folder
+
+    try:
+        check_output_folder(out, "results folder")
+        check_replaceable(out, RESULT_ENTRIES, "experiment results")
+    except (OutputError, FolderError) as exc:
+        raise ExperimentError(f"{spec.source}: {exc}") from None
+    if fresh:
+        return
+    manifest = _read_json(out / "manifest.json")
+    if manifest is not None and manifest.get("experiment") != spec.name:
+        raise ExperimentError(
+            f"{spec.source}: {out} holds the results of experiment "
+            f"{manifest.get('experiment')!r} (from {manifest.get('source')}), not of "
+            f"{spec.name!r}; rerun with --fresh (fresh=True) to replace them, or choose "
+            "another folder with -o.")
+    parts = out / "parts"
+    if resumable and parts.is_dir() and any(parts.iterdir()) and \
+            not parts_are_finished(out):
+        marker = _read_json(parts / PARTS_MARKER) or {}
+        if marker.get("fingerprint") != fingerprint:
+            what = (f"experiment {marker['experiment']!r} with other inputs"
+                    if marker.get("experiment") else "a run with other inputs")
+            raise ExperimentError(
+                f"{spec.source}: {parts} holds the unfinished parts of {what} (lever "
+                "settings, members, seed, uncertainty or recorded variables differ); rerun "
+                "with --fresh (fresh=True) to discard them, or rerun the original file to "
+                "resume it.")
+
+
 def run_experiment(experiment: ExperimentSpec | str | Path,
                    out_dir: str | Path | None = None, *, members: int | None = None,
                    workers: int | None = None, scheduler: str | None = None,
                    progress: bool = False, figures: bool = True,
-                   resumable: bool = True) -> ExperimentResult:
+                   resumable: bool = True, fresh: bool = False) -> ExperimentResult:
     """Run an experiment file and write its results.
+
+    The results folder always holds one complete run: the new run is written into a
+    temporary sibling folder and swapped in once complete (the unfinished parts of
+    a killed run stay in ``OUT/parts/`` so that the next run resumes them).
 
     Parameters
     ----------
@@ -156,19 +226,45 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
         Also draw the figures.
     resumable : bool
         Keep per-group stores under ``OUT/parts/`` so that a killed run resumes.
+    fresh : bool
+        Discard the parts of an earlier run, and replace the results of another
+        experiment held in ``out_dir``.
 
     Returns
     -------
     ExperimentResult
+
+    Raises
+    ------
+    ExperimentError
+        Before any work, for an experiment that varies nothing or a results folder
+        that cannot be used (see :func:`check_results_folder`).
     """
+    import shutil
+
+    from ..folders import new_sibling, swap_in
+
     spec = experiment if isinstance(experiment, ExperimentSpec) else \
         load_experiment(experiment)
     if members is not None:
         spec = spec.with_members(members)
+    check_varies(spec)
     out = Path(out_dir) if out_dir is not None else default_out_dir(spec)
     t0 = time.perf_counter()
     design = build_design(spec)
-    ds = simulate_design(spec, design, parts_dir=(out / "parts") if resumable else None,
+    fingerprint = design_fingerprint(spec, design)
+    check_results_folder(spec, out, fingerprint, fresh, resumable)
+    parts = out / "parts"
+    if resumable and parts.is_dir() and not parts.is_symlink() and (
+            fresh or (_read_json(parts / PARTS_MARKER) or {}).get("fingerprint")
+            != fingerprint):
+        shutil.rmtree(parts)  # another run's parts: refused above unless finished or fresh
+    if resumable:
+        parts.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(parts / PARTS_MARKER, json.dumps(
+            {"experiment": spec.name, "source": spec.source, "fingerprint": fingerprint},
+            indent=2) + "\n")
+    ds = simulate_design(spec, design, parts_dir=parts if resumable else None,
                          workers=workers, scheduler=scheduler, progress=progress)
     met = compute_metrics(ds, spec.synergy_threshold)
     for name in met.data_vars:
@@ -179,6 +275,25 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
                      "time_units": "Month",
                      "uncertain_parameters": ", ".join(design.samples.columns)})
     summary = summarise(ds, design.settings)
+    tmp = new_sibling(out)
+    try:
+        result = write_results(spec, design, ds, summary, tmp, figures=figures,
+                               fingerprint=fingerprint, seconds=time.perf_counter() - t0)
+        if resumable and parts.is_dir():  # keep the finished parts for the next run
+            os.replace(parts, tmp / "parts")
+        swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    result.out_dir = out
+    result.files = [out / f.relative_to(tmp) for f in result.files]
+    return result
+
+
+def write_results(spec: ExperimentSpec, design: Design, ds: xr.Dataset,
+                  summary: pd.DataFrame, out: Path, *, figures: bool = True,
+                  fingerprint: str = "", seconds: float = 0.0) -> ExperimentResult:
+    """Write the ensemble, tables, figures and (last) ``manifest.json`` into ``out``."""
     files: list[Path] = []
     files.append(atomic_write(out / "ensemble.nc", lambda p: ds.to_netcdf(p)))
     files.append(atomic_write(out / "summary.csv",
@@ -195,7 +310,7 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
                 "members": spec.members, "settings": len(design.settings),
                 "runs": len(design.settings) * len(design.samples),
                 "uncertain_parameters": list(design.samples.columns),
-                "seconds": round(time.perf_counter() - t0, 2),
+                "fingerprint": fingerprint, "seconds": round(seconds, 2),
                 "files": sorted(str(f.relative_to(out)) for f in files)}
     files.append(atomic_write_text(out / "manifest.json",
                                    json.dumps(manifest, indent=2) + "\n"))

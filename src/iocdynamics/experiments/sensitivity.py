@@ -25,6 +25,11 @@ from ..registry import PARAMETERS, get_parameter
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
 
 METHODS = ("morris", "sobol")
+DEFAULT_N = {"morris": 20, "sobol": 256}
+MIN_N = {"morris": 4, "sobol": 64}
+"""Smallest sample sizes accepted: fewer Morris trajectories give no usable spread
+(sigma) or interval, and Sobol estimates from fewer than 64 base samples can leave
+[0, 1] entirely (S1 = 1.42 was seen at n = 4)."""
 Problem = dict
 ModelFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
@@ -106,6 +111,7 @@ def morris(problem: Problem, func: ModelFunction, n_trajectories: int = 20, *,
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
+    n_trajectories = check_sample_size("morris", n_trajectories, problem["num_vars"])
     X = sample.sample(problem, n_trajectories, num_levels=num_levels, seed=seed)
     Y = _evaluate(func, X)
     out = {}
@@ -128,7 +134,7 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
     problem : dict
     func : callable
     n : int
-        Base sample size, rounded up to a power of two (``n * (k + 2)`` evaluations).
+        Base sample size, a power of two of at least 64 (``n * (k + 2)`` evaluations).
     seed : int
         Seeds the scrambled Sobol sequence and the bootstrap intervals.
 
@@ -141,7 +147,7 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
 
-    n = 2 ** math.ceil(math.log2(max(2, n)))
+    n = check_sample_size("sobol", n, problem["num_vars"])
     X = sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     Y = _evaluate(func, X)
     out = {}
@@ -157,6 +163,63 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
                                   for k in ("S1", "S1_conf", "ST", "ST_conf")},
                                  index=pd.Index(problem["names"], name="parameter"))
     return out
+
+
+def runs_per_sample(method: str, num_vars: int) -> int:
+    """Model runs per unit of ``n``: ``k + 1`` per Morris trajectory, ``k + 2`` per
+    Sobol base sample (first and total order)."""
+    return num_vars + (1 if method == "morris" else 2)
+
+
+def check_sample_size(method: str, n, num_vars: int, bytes_per_run: float = 0.0) -> int:
+    """Check ``n`` (``-n`` on the command line) before any work; ``None`` gives the
+    default.
+
+    Parameters
+    ----------
+    method : {"morris", "sobol"}
+    n : int or None
+        Morris trajectories or Sobol base sample size.
+    num_vars : int
+        Parameters varied.
+    bytes_per_run : float
+        Memory one model run's outputs take (0: no memory check).
+
+    Returns
+    -------
+    int
+        The sample size to use.
+
+    Raises
+    ------
+    ValueError
+        Naming the value, the allowed range and the fix.
+    """
+    from ..limits import gib, largest_count, memory_budget
+
+    what = "Morris trajectories" if method == "morris" else "Sobol base samples"
+    if n is None:
+        return DEFAULT_N[method]
+    lo = MIN_N[method]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < lo:
+        raise ValueError(f"n = {n!r} (-n) {what} is too few; allowed at least {lo} "
+                         f"(default {DEFAULT_N[method]})")
+    n = int(n)
+    if method == "sobol" and n & (n - 1):
+        below = 2 ** math.floor(math.log2(n))
+        raise ValueError(f"n = {n} (-n) {what} must be a power of two (a Sobol sequence "
+                         f"is balanced only at 2^m points); use {below} or {2 * below}")
+    runs = n * runs_per_sample(method, num_vars)
+    if bytes_per_run > 0:
+        budget = memory_budget()
+        if runs * bytes_per_run > budget:
+            top = largest_count(bytes_per_run * runs_per_sample(method, num_vars), budget)
+            if method == "sobol" and top >= 1:
+                top = 2 ** math.floor(math.log2(top))
+            raise ValueError(f"n = {n} (-n) {what} means {runs} model runs needing "
+                             f"{gib(runs * bytes_per_run)}, more than the {gib(budget)} "
+                             f"this machine allows; use at most n = {top}")
+    return n
 
 
 def parse_output(name: str) -> tuple[str, float | None]:
@@ -317,7 +380,8 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         The base scenario; the problem's parameters override it.
     method : {"morris", "sobol"}
     n : int, optional
-        Trajectories (Morris, default 20) or base sample size (Sobol, default 256).
+        Trajectories (Morris, default 20, at least 4) or base sample size (Sobol,
+        default 256, a power of two of at least 64); see :func:`check_sample_size`.
     seed : int
     params, groups
         See :func:`build_problem`.
@@ -326,17 +390,24 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
     """
     import json
 
-    from ..io import atomic_write, atomic_write_text
+    from ..io import atomic_write, atomic_write_text, check_output_folder
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    from ..scenario import load_scenario
+
     problem = build_problem(params, groups)
+    sc = load_scenario(scenario)
+    # outputs plus the three metric inputs, float64, twice (simulation and tables)
+    per_run = len(sc.save_times()) * (len(outputs) + 3) * 8 * 2
+    n = check_sample_size(method, n, problem["num_vars"], per_run)
+    check_output_folder(out_dir, "-o")
     func = model_function(scenario, problem, list(outputs), workers=workers,
                           scheduler=scheduler, progress=progress)
     if method == "morris":
-        res = morris(problem, func, n or 20, seed=seed)
+        res = morris(problem, func, n, seed=seed)
     else:
-        res = sobol(problem, func, n or 256, seed=seed)
+        res = sobol(problem, func, n, seed=seed)
     out = Path(out_dir)
     atomic_write_text(out / "problem.json", json.dumps(
         {"method": method, "n": n, "seed": seed, "scenario": str(scenario),

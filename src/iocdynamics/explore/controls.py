@@ -4,15 +4,17 @@ Every registry parameter becomes one :class:`Control` (a slider, a whole-number
 slider or a yes/no choice) with its range, units, meaning and claim ids; the two
 contract indicators become one three-way choice. Controls are grouped by what the
 value is (context of the collaboration, policy levers, initial levels, mechanism
-constants) and, where the registry names a sector for a parameter, by sector
-within that.
+constants) and, within each, by the model's sector whose equations first use the
+parameter (the sectors of :mod:`iocdynamics.model`, in their order).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
+from ..model import build_model
 from ..registry import PARAMETERS, Parameter
 from ..scenario import CONTRACTS
 
@@ -134,11 +136,45 @@ def label_of(name: str) -> str:
     return text
 
 
+def _elements() -> list[tuple[str, object]]:
+    model = build_model()
+    out = [(st.sector, st.initial) for st in model.stocks]
+    out += [(a.sector, a.expr) for a in model.auxiliaries]
+    out += [(f.sector, f.expr) for f in model.flows]
+    return out
+
+
+@lru_cache(maxsize=1)
+def model_sectors() -> tuple[str, ...]:
+    """The model's sectors, in the order of :data:`iocdynamics.model.SECTORS`."""
+    from ..model import SECTORS
+
+    return tuple(str(getattr(m, "SECTOR", "")) for m in SECTORS if getattr(m, "SECTOR", ""))
+
+
+@lru_cache(maxsize=1)
+def parameter_sectors() -> dict[str, str]:
+    """Sector of every parameter the model uses: the sector with the most equations
+    (and initial values) that refer to it; a tie goes to the earlier sector."""
+    rank = {sector: i for i, sector in enumerate(model_sectors())}
+    uses: dict[str, dict[str, int]] = {}
+    for sector, expr in _elements():
+        if not sector:
+            continue
+        for sym in getattr(expr, "free_symbols", ()):
+            if sym.name in PARAMETERS:
+                count = uses.setdefault(sym.name, {})
+                count[sector] = count.get(sector, 0) + 1
+    return {name: min(count, key=lambda sec: (-count[sec], rank.get(sec, len(rank))))
+            for name, count in uses.items()}
+
+
 def _control(p: Parameter) -> Control:
     widget = {"bool": "bool", "int": "int"}.get(p.kind, "slider")
     step = 1.0 if widget == "int" else nice_step(p.lower, p.upper)
+    sector = str(getattr(p, "sector", "") or parameter_sectors().get(p.name, ""))
     return Control(p.name, label_of(p.name), widget, p.lower, p.upper, step, p.units,
-                   p.description, p.claims, p.group, str(getattr(p, "sector", "") or ""))
+                   p.description, p.claims, p.group, sector)
 
 
 def contract_control() -> Control:
@@ -147,6 +183,7 @@ def contract_control() -> Control:
                    "Dmnl", "Kind of formal agreement between the partners: a non-binding "
                    "memorandum of understanding builds trust in a voluntary arrangement; a "
                    "binding contract gives confidence.", CONTRACT_CLAIMS, "lever",
+                   sector=parameter_sectors().get("contract_is_binding", ""),
                    choices=CONTRACTS)
 
 
@@ -171,16 +208,24 @@ def controls() -> list[Control]:
 def grouped_controls() -> list[tuple[str, str, str, list[tuple[str, list[Control]]]]]:
     """Controls by group, then by sector: ``[(group, heading, note, [(sector, [...])])]``.
 
-    Groups without parameters are left out; within a group, sectors keep the order in
-    which the registry first names them (one unnamed sector if it names none).
+    Groups without parameters are left out; within a group, sectors follow the model's
+    order (parameters no equation uses last, under ``""``), and a group whose controls
+    all share one sector has the single sector ``""`` (no sub-heading needed).
     """
+    rank = {sector: i for i, sector in enumerate(model_sectors())}
     by_group: dict[str, dict[str, list[Control]]] = {}
     for c in controls():
         by_group.setdefault(c.group, {}).setdefault(c.sector, []).append(c)
+
+    def sectors(d: dict[str, list[Control]]) -> list[tuple[str, list[Control]]]:
+        if len(d) == 1:
+            return [("", next(iter(d.values())))]
+        return sorted(d.items(), key=lambda kv: (kv[0] == "", rank.get(kv[0], len(rank))))
+
     out = []
     for key, heading, note in GROUPS:
         if key in by_group:
-            out.append((key, heading, note, list(by_group.pop(key).items())))
-    for key, sectors in by_group.items():  # a group the page does not know yet
-        out.append((key, label_of(key), "", list(sectors.items())))
+            out.append((key, heading, note, sectors(by_group.pop(key))))
+    for key, secs in by_group.items():  # a group the page does not know yet
+        out.append((key, label_of(key), "", sectors(secs)))
     return out

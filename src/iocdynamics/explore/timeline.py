@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..equations import EVENT_KINDS
+from ..model import EVENT_KINDS
 from ..plotting import EVENT_LABELS
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS

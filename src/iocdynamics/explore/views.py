@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..ensemble import sample_parameters, simulate_ensemble
-from ..equations import STOCK_COLUMNS, build_model
 from ..experiments.metrics import DEFAULT_SYNERGY_THRESHOLD
+from ..model import STOCK_COLUMNS, build_model
 from ..plotting import COLORS, EVENT_LABELS, label
 from ..registry import PARAMETERS
 from ..scenario import Scenario

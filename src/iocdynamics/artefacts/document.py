@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .equations import build_model
+from ..model import build_model
+from ..structure import StockFlowModel
 from .printing import format_number
-from .structure import StockFlowModel
 
 _GROUPS = (("context", "Context"), ("lever", "Policy levers"),
            ("mechanism", "Mechanism constants"), ("initial", "Initial levels"))
