@@ -267,17 +267,27 @@ def _toolbar(sources: Sources):
     ])
 
 
-def _add_row(prefix: str, first, at_label: str, second, button: str):
+def _timeline_panel(heading: str, prefix: str, table: str, rows, first, first_label: str,
+                    at_label: str, second, second_label: str, button: str, hint: str):
+    """A heading and a panel: a line to add a row (``first``, a month, ``second``, a
+    button) above the editable rows of ``table``."""
     from dash import dcc, html
 
-    return html.Div(className="addrow", children=[
-        first,
+    add = html.Div(className="addrow", children=[
+        html.Div([html.Label(first_label), first]),
         html.Div([html.Label(at_label),
                   dcc.Input(id=f"new-{prefix}-at", type="text", value=None,
                             placeholder="half-way", style={"width": "90px"})]),
-        second,
+        html.Div([html.Label(second_label), second]),
         html.Button(button, id=f"add-{prefix}"),
     ])
+    return [html.H2(heading),
+            html.Div(className="panel", children=[
+                add,
+                html.Div(timeline.render_rows(table, _keyed(rows)),
+                         id=f"{prefix}-rows", className="ttable"),
+                html.P(hint, className="hint"),
+            ])]
 
 
 def _content(sc: Scenario):
@@ -328,42 +338,26 @@ def _content(sc: Scenario):
                "(lettered on the charts and listed above them); a grey span marks the "
                "partnership's dissolution. Hover a chart to read the values.",
                className="hint"),
-        html.H2("Timeline: events"),
-        html.Div(className="panel", children=[
-            _add_row("event",
-                     html.Div([html.Label("what happens"),
-                               dcc.Dropdown(id="new-event-kind", value="quick_win",
-                                            clearable=False, style={"width": "200px"},
-                                            options=timeline.event_options())]),
-                     "month",
-                     html.Div([html.Label("size (0-1]"),
-                               dcc.Input(id="new-event-size", type="text", value=1.0,
-                                         style={"width": "90px"})]),
-                     "Add event"),
-            html.Div(timeline.render_rows(timeline.EVENTS, _keyed(setting.events)),
-                     id="event-rows", className="ttable"),
-            html.P("Change a cell and press Enter (or click elsewhere) to apply it. Size "
-                   "scales the event's effect (1 = full); a leader change may also set the "
-                   "new leadership quality.", className="hint"),
-        ]),
-        html.H2("Timeline: lever changes"),
-        html.Div(className="panel", children=[
-            _add_row("change",
-                     html.Div([html.Label("lever"),
-                               dcc.Dropdown(id="new-change-lever", value="formalisation",
-                                            clearable=False, style={"width": "330px"},
-                                            options=timeline.lever_options())]),
-                     "from month",
-                     html.Div([html.Label("new value"),
-                               dcc.Input(id="new-change-value", type="text", value="",
-                                         placeholder="e.g. 0.8 or mou",
-                                         style={"width": "140px"})]),
-                     "Add lever change"),
-            html.Div(timeline.render_rows(timeline.CHANGES, _keyed(setting.lever_changes)),
-                     id="change-rows", className="ttable"),
-            html.P("A lever change sets a lever to a new value from that month on (e.g. an "
-                   "MoU signed at month 12: lever contract, value mou).", className="hint"),
-        ]),
+        *_timeline_panel(
+            "Timeline: events", "event", timeline.EVENTS, setting.events,
+            dcc.Dropdown(id="new-event-kind", value="quick_win", clearable=False,
+                         style={"width": "200px"}, options=timeline.event_options()),
+            "what happens", "month",
+            dcc.Input(id="new-event-size", type="text", value=1.0, style={"width": "90px"}),
+            "size (0-1]", "Add event",
+            "Change a cell and press Enter (or click elsewhere) to apply it. Size scales "
+            "the event's effect (1 = full); a leader change may also set the new "
+            "leadership quality."),
+        *_timeline_panel(
+            "Timeline: lever changes", "change", timeline.CHANGES, setting.lever_changes,
+            dcc.Dropdown(id="new-change-lever", value="formalisation", clearable=False,
+                         style={"width": "330px"}, options=timeline.lever_options()),
+            "lever", "from month",
+            dcc.Input(id="new-change-value", type="text", value="",
+                      placeholder="e.g. 0.8 or mou", style={"width": "140px"}),
+            "new value", "Add lever change",
+            "A lever change sets a lever to a new value from that month on (e.g. an MoU "
+            "signed at month 12: lever contract, value mou)."),
         html.H2("Simulation clock"),
         html.Div(className="clock", children=[
             html.Div([html.Label("horizon (months) "),

@@ -156,11 +156,18 @@ def _control_value(name: str, value: Any) -> Any:
     return x
 
 
-def _event(i: int, row: Mapping[str, Any]) -> dict[str, Any]:
-    where = f"{SOURCE}: event {i} (row {i} of the events table)"
-    unknown = [k for k in row if k not in EVENT_COLUMNS]
+def _row_place(what: str, table: str, i: int, row: Mapping[str, Any],
+               columns: Sequence[str]) -> str:
+    """Where a table row is, for messages; refuses columns the table does not have."""
+    where = f"{SOURCE}: {what} {i} (row {i} of the {table} table)"
+    unknown = [k for k in row if k not in columns]
     if unknown:
         raise SettingError(f"{where}: unknown column(s) {unknown}.")
+    return where
+
+
+def _event(i: int, row: Mapping[str, Any]) -> dict[str, Any]:
+    where = _row_place("event", "events", i, row, EVENT_COLUMNS)
     if _blank(row.get("at")):
         raise SettingError(f"{where}: the month is empty; enter the month of the event.")
     if _blank(row.get("kind")):
@@ -177,10 +184,7 @@ def _event(i: int, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _change(i: int, row: Mapping[str, Any]) -> dict[str, Any]:
-    where = f"{SOURCE}: lever change {i} (row {i} of the lever-changes table)"
-    unknown = [k for k in row if k not in CHANGE_COLUMNS]
-    if unknown:
-        raise SettingError(f"{where}: unknown column(s) {unknown}.")
+    where = _row_place("lever change", "lever-changes", i, row, CHANGE_COLUMNS)
     for key, what in (("at", "the month"), ("lever", "the lever"), ("value", "the value")):
         if _blank(row.get(key)):
             raise SettingError(f"{where}: {what} is empty.")
