@@ -29,63 +29,165 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
+from sympy.core.relational import Relational
+from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.logic.boolalg import BooleanAtom
 from sympy.printing.pycode import PythonCodePrinter
 
+from . import elementary
 from .equations import build_model
 from .structure import StockFlowModel
 
 log = logging.getLogger(__name__)
 
-SMALL_VENSIM = 1e-6
-"""PySD's ``QUANTUM`` treats a quantum below this as none (so ``MODULO`` is 0)."""
-
 BACKENDS = ("auto", "numba", "numpy")
 
+_SUPPORTED = (sp.Symbol, sp.Number, sp.NumberSymbol, sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log,
+              sp.tanh, sp.Abs, sp.Min, sp.Max, sp.floor, sp.ceiling, sp.sign, sp.Mod,
+              sp.Piecewise, ExprCondPair, Relational, sp.And, sp.Or, sp.Not, sp.Xor, sp.ITE,
+              BooleanAtom)
+"""Expression nodes the engine evaluates reproducibly (see :mod:`iocdynamics.elementary`)."""
 
-class _Printer(NumPyPrinter):
-    """numpy printer whose Piecewise and boolean output works element-wise."""
+
+class UnsupportedExpressionError(ValueError):
+    """An equation uses a function the engine has no reproducible definition of."""
+
+
+def check_supported(name: str, expr: sp.Expr) -> None:
+    """Raise :class:`UnsupportedExpressionError` if ``expr`` (the equation of ``name``)
+    uses a function the generated code cannot evaluate the same way everywhere."""
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, _SUPPORTED):
+            supported = ("+ - * / ** exp log tanh Abs Min Max floor ceiling sign Mod "
+                         "Piecewise, comparisons and And/Or/Not")
+            raise UnsupportedExpressionError(
+                f"equation of '{name}': the fast engine cannot evaluate {type(node).__name__} "
+                f"(in {node}); it supports {supported}. Rewrite the equation with these, "
+                "or add a definition to iocdynamics/elementary.py and to the engine's printer.")
+
+
+class _Printer(PythonCodePrinter):
+    """Prints an equation as code that both back ends run unchanged.
+
+    Numbers print as float literals; integer powers up to the fourth as products,
+    square roots as ``_sqrt`` (exactly rounded); every other power, ``exp``, ``log``,
+    ``tanh``, ``Min``, ``Max``, ``sign`` and ``Mod`` as calls of the shared
+    definitions of :mod:`iocdynamics.elementary`; ``Piecewise`` as nested ``_select``
+    (both branches evaluated, as in vector code); ``And``/``Or``/``Not`` as ``&``,
+    ``|`` and ``^ True`` (element-wise on arrays, plain on scalars).
+    """
+
+    def __init__(self):
+        super().__init__({"fully_qualified_modules": False, "inline": True,
+                          "allow_unknown_functions": False})
+
+    def _number(self, expr) -> str:
+        return repr(float(expr))
+
+    _print_Integer = _print_Float = _print_Rational = _print_Half = _number
+    _print_Zero = _print_One = _print_NegativeOne = _number
+    _print_NumberSymbol = _print_Pi = _print_Exp1 = _number
+
+    def _print_Infinity(self, expr):
+        return "_INF"
+
+    def _print_NegativeInfinity(self, expr):
+        return "(-_INF)"
+
+    def _print_NaN(self, expr):
+        return "_NAN"
+
+    def _print_Pow(self, expr, rational=False):
+        base, e = expr.args
+        b = self._print(base)
+        if e.is_Integer and 1 <= abs(int(e)) <= 4:
+            prod = "*".join([f"({b})"] * abs(int(e)))
+            return f"({prod})" if int(e) > 0 else f"(1.0/({prod}))"
+        if e == sp.S.Half:
+            return f"_sqrt({b})"
+        if e == -sp.S.Half:
+            return f"(1.0/_sqrt({b}))"
+        return f"_pow({b}, {self._print(e)})"
+
+    def _call(self, fn, expr):
+        return f"{fn}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_exp(self, expr):
+        return self._call("_exp", expr)
+
+    def _print_log(self, expr):
+        return self._call("_log", expr)
+
+    def _print_tanh(self, expr):
+        return self._call("_tanh", expr)
+
+    def _print_Abs(self, expr):
+        return self._call("abs", expr)
+
+    def _print_sign(self, expr):
+        return self._call("_sign", expr)
+
+    def _print_floor(self, expr):
+        return self._call("_floor", expr)
+
+    def _print_ceiling(self, expr):
+        return self._call("_ceil", expr)
+
+    def _print_Mod(self, expr):
+        return self._call("_vmod", expr)
+
+    def _fold(self, fn, args):
+        out = self._print(args[0])
+        for a in args[1:]:
+            out = f"{fn}({out}, {self._print(a)})"
+        return out
+
+    def _print_Min(self, expr):
+        return self._fold("_min", expr.args)
+
+    def _print_Max(self, expr):
+        return self._fold("_max", expr.args)
 
     def _print_Piecewise(self, expr):
         *pieces, last = expr.args
-        out = self._print(last.expr)
+        if last.cond == sp.true:
+            out = self._print(last.expr)
+        else:
+            pieces.append(last)
+            out = "_NAN"
         for e, c in reversed(pieces):
-            out = f"numpy.where({self._print(c)}, {self._print(e)}, {out})"
+            out = f"_select({self._print(c)}, {self._print(e)}, {out})"
         return out
+
+    def _print_ITE(self, expr):
+        return self._print(expr.rewrite(sp.Piecewise))
+
+    def _join(self, op, args):
+        return "(" + f" {op} ".join(f"({self._print(a)})" for a in args) + ")"
 
     def _print_And(self, expr):
-        return self._pairwise("numpy.logical_and", expr.args)
+        return self._join("&", expr.args)
 
     def _print_Or(self, expr):
-        return self._pairwise("numpy.logical_or", expr.args)
+        return self._join("|", expr.args)
 
-    def _pairwise(self, fn, args):
-        # pairwise, so that operands of different shapes broadcast
-        out = self._print(args[-1])
-        for a in reversed(args[:-1]):
-            out = f"{fn}({self._print(a)}, {out})"
-        return out
+    def _print_Xor(self, expr):
+        return self._join("^", expr.args)
 
-    def _print_Mod(self, expr):
-        x, m = (self._print(a) for a in expr.args)
-        return (f"numpy.where(numpy.less({m}, {SMALL_VENSIM!r}), ({x}) - ({x}), "
-                f"({x}) - ({m})*numpy.trunc(({x})/({m})))")
+    def _print_Not(self, expr):
+        return f"(({self._print(expr.args[0])}) ^ True)"
 
+    def _print_BooleanTrue(self, expr):
+        return "True"
 
-class _ScalarPrinter(PythonCodePrinter):
-    """Plain-Python scalar printer (numba-compilable), Vensim's MODULO."""
-
-    def _print_Mod(self, expr):
-        x, m = (self._print(a) for a in expr.args)
-        return f"_vmod({x}, {m})"
+    def _print_BooleanFalse(self, expr):
+        return "False"
 
 
-def _vmod(x: float, m: float) -> float:
-    """Vensim/PySD ``MODULO``: ``x - QUANTUM(x, m)``, i.e. ``x - m * INTEGER(x / m)``
-    (``QUANTUM`` is ``x`` itself when ``m`` is below :data:`SMALL_VENSIM`)."""
-    if m < SMALL_VENSIM:
-        return x - x
-    return x - m * float(int(x / m))
+def print_expression(name: str, expr: sp.Expr) -> str:
+    """The code of ``expr`` (the equation of ``name``) for both back ends."""
+    check_supported(name, expr)
+    return _Printer().doprint(expr)
 
 
 @dataclass(frozen=True)
@@ -192,17 +294,14 @@ def _net_rates(model: StockFlowModel) -> list[str]:
 
 
 def _generate(model: StockFlowModel) -> str:
-    pr = _Printer({"fully_qualified_modules": True, "inline": True,
-                   "allow_unknown_functions": False})
     stocks = [s.name for s in model.stocks]
     given = [p.name for p in model.parameters] + [i.name for i in model.inputs]
-    lines = ["import functools", "import numpy", ""]
-    lines.append("def initial(v):")
+    lines = ["def initial(v):"]
     for n in given:
         lines.append(f"    {n} = v['{n}']")
-    lines.append("    time = 0.0")
+    lines.append("    time = numpy.float64(0.0)")
     for name, expr in _initial_program(model):
-        lines.append(f"    {name} = {pr.doprint(expr)}")
+        lines.append(f"    {name} = {print_expression(name, expr)}")
     lines.append("    return (" + ", ".join(stocks) + ",)")
     lines.append("")
 
@@ -213,7 +312,7 @@ def _generate(model: StockFlowModel) -> str:
         out.append(f"{indent}(" + ", ".join(stocks) + ",) = state")
         for name in model.computation_order:
             expr = model.definitions[model.symbols[name]]
-            out.append(f"{indent}{name} = {pr.doprint(expr)}")
+            out.append(f"{indent}{name} = {print_expression(name, expr)}")
         return out
 
     lines.append("def rates(time, state, v):")
@@ -232,7 +331,7 @@ def compile_model(model: StockFlowModel | None = None) -> CompiledModel:
     """Compile ``model`` (default: the collaboration model) to numpy functions."""
     model = model or build_model()
     src = _generate(model)
-    namespace: dict = {}
+    namespace = dict(elementary.NUMPY_NAMESPACE)
     exec(compile(src, f"<iocdynamics generated {model.name}>", "exec"), namespace)
     outputs = tuple([s.name for s in model.stocks] + list(model.computation_order))
     return CompiledModel(
@@ -300,8 +399,6 @@ def kernel_varying(series_names) -> tuple[str, ...]:
 
 def _kernel_source(model: StockFlowModel, varying: tuple[str, ...]) -> tuple[str, dict]:
     """Scalar numba source of the ensemble kernel, and facts about it."""
-    pr = _ScalarPrinter({"fully_qualified_modules": False, "inline": True,
-                         "allow_unknown_functions": False})
     stocks = [s.name for s in model.stocks]
     params = [p.name for p in model.parameters] + [i.name for i in model.inputs]
     constants = [n for n in params if n not in varying]
@@ -318,9 +415,7 @@ def _kernel_source(model: StockFlowModel, varying: tuple[str, ...]) -> tuple[str
     nets = _net_rates(model)
 
     L = ["# generated by iocdynamics.engine from the sympy equations; do not edit",
-         "import math", "import numpy as np", "from numba import njit, prange", "",
-         "from iocdynamics.engine import _vmod as _vmod_py", "",
-         "_vmod = njit(cache=True, error_model='numpy')(_vmod_py)", "",
+         elementary.numba_source(), "from numba import prange", "", "",
          "@njit(cache=True, error_model='numpy', nogil=True)",
          "def one(_p, _s, _save, _cols, _dt, _n, _o):"]
     ind = "    "
@@ -329,10 +424,10 @@ def _kernel_source(model: StockFlowModel, varying: tuple[str, ...]) -> tuple[str
     for i, n in enumerate(varying):
         L.append(f"{ind}{n} = _s[{i}, 0]")
     for n in hoisted:
-        L.append(f"{ind}{n} = {pr.doprint(defs[n])}")
+        L.append(f"{ind}{n} = {print_expression(n, defs[n])}")
     L.append(f"{ind}time = 0.0")
     for n, expr in _initial_program(model, set(hoisted)):
-        L.append(f"{ind}{n} = {pr.doprint(expr)}")
+        L.append(f"{ind}{n} = {print_expression(n, expr)}")
     L.append(f"{ind}_rec = np.empty({len(record)})")
     L.append(f"{ind}_j = 0")
     L.append(f"{ind}for _k in range(_n + 1):")
@@ -340,7 +435,7 @@ def _kernel_source(model: StockFlowModel, varying: tuple[str, ...]) -> tuple[str
     for i, n in enumerate(varying):
         L.append(f"{ind2}{n} = _s[{i}, _k]")
     for n in per_step:
-        L.append(f"{ind2}{n} = {pr.doprint(defs[n])}")
+        L.append(f"{ind2}{n} = {print_expression(n, defs[n])}")
     L.append(f"{ind2}if _save[_k]:")
     for i, n in enumerate(record):
         L.append(f"{ind2}    _rec[{i}] = {n}")
@@ -396,6 +491,9 @@ class Kernel:
         for the Euler update).
     backend : str
         ``"numba"`` or ``"numpy"``.
+    source : str
+        The generated kernel module (numba source; the numpy back end evaluates
+        the same equations and elementary functions).
     """
 
     constants: tuple[str, ...]
@@ -405,6 +503,14 @@ class Kernel:
     backend: str
     source: str
     _module: object
+
+    @property
+    def version(self) -> str:
+        """A hash of the generated code of both back ends (equations, elementary
+        functions, integration scheme): results of equal versions are equal."""
+        h = hashlib.sha256(self.source.encode())
+        h.update(compile_model().source.encode())
+        return h.hexdigest()[:16]
 
     def run(self, P: np.ndarray, S: np.ndarray, sidx: np.ndarray, save_mask: np.ndarray,
             columns: tuple[str, ...], time_step: float, parallel: bool | None = None
@@ -553,14 +659,22 @@ def _warm(module, n_const: int, n_var: int) -> None:
 # --------------------------------------------------------------- integration
 def _integrate_numpy(cm: CompiledModel, constants, series, n_steps, time_step, save_idx,
                      columns, n_members):
-    """The pure-numpy loop: arrays over members, one step at a time."""
+    """The pure-numpy loop: arrays over members, one step at a time (floating-point
+    exceptions give inf/NaN silently, as in the compiled kernel)."""
+    with np.errstate(all="ignore"):
+        return _integrate_numpy_loop(cm, constants, series, n_steps, time_step, save_idx,
+                                     columns, n_members)
+
+
+def _integrate_numpy_loop(cm, constants, series, n_steps, time_step, save_idx, columns,
+                          n_members):
     values = dict(constants)
     for name, arr in series.items():
         values[name] = arr[0]
     out = {c: [] for c in columns}
     save_set = {int(i) for i in save_idx}
     state = cm.initial(values)
-    t = 0.0
+    t = np.float64(0.0)  # numpy scalar: a division by zero gives inf, as in the kernel
     for k in range(n_steps + 1):
         for name, arr in series.items():
             values[name] = arr[k]

@@ -33,6 +33,10 @@ DEFAULT_CHUNK_SIZE = 2048
 """Members per chunk: big enough to amortise the per-call cost, small enough that a
 chunk's trajectories (chunk x saved times x columns) stay a few tens of MB."""
 
+MAX_CHUNK_BYTES = 2**30
+"""Largest chunk of trajectories held at once (1 GiB): with several chunks in flight
+the memory stays within a workstation's."""
+
 
 # ----------------------------------------------------------------- the plan
 @dataclass
@@ -81,9 +85,10 @@ class EnsemblePlan:
         return self.P[lo:hi], self.S[used], inverse.astype(np.int64)
 
     def fingerprint(self, chunk_size: int) -> str:
-        """A hash of every input that determines the numbers (for resuming)."""
+        """A hash of every input that determines the numbers (for resuming); the
+        engine's version and back end are added by the store."""
         h = hashlib.sha256()
-        for part in (engine.compile_model().source, repr(self.columns), repr(self.constants),
+        for part in (repr(self.columns), repr(self.constants),
                      repr(self.varying), repr((self.final_time, self.time_step, chunk_size))):
             h.update(part.encode())
         h.update(np.ascontiguousarray(self.save_times).tobytes())
@@ -198,11 +203,13 @@ def _plain(x: Any) -> Any:
 
 
 def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
+    where = f"parameter table {df.attrs['source']}" if "source" in df.attrs else (
+        "parameter table")
     for col in df.columns:
         if col not in PARAMETERS:
             close = difflib.get_close_matches(str(col), list(PARAMETERS), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ScenarioError(f"parameter table: unknown column '{col}'{hint} Columns "
+            raise ScenarioError(f"{where}: unknown column '{col}'{hint} Columns "
                                 "must be registry parameter names.")
     for col in df.columns:
         p = PARAMETERS[col]
@@ -216,7 +223,7 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
             i = int(np.flatnonzero(bad)[0])
             what = {"int": "a whole number", "bool": "0 or 1"}.get(p.kind, "a number")
             raise ScenarioError(
-                f"parameter table: row {_plain(df.index[i])!r}, column '{col}' = "
+                f"{where}: row {_plain(df.index[i])!r}, column '{col}' = "
                 f"{_plain(df[col].iloc[i])!r} "
                 f"is out of range; expected {what} from {p.lower:g} to {p.upper:g} "
                 f"({p.units}). {int(bad.sum())} row(s) are affected.")
@@ -232,7 +239,7 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
         tau = shortest_time_constant(values)
         if base.time_step > tau / 2 + 1e-12:
             raise ScenarioError(
-                f"parameter table: row {_plain(df.index[i])!r} makes the shortest adjustment time "
+                f"{where}: row {_plain(df.index[i])!r} makes the shortest adjustment time "
                 f"{tau:g} months; the base scenario's time_step = {base.time_step:g} must be "
                 f"<= {tau / 2:g}. Lower time_step in the base scenario or narrow the ranges.")
 
@@ -263,7 +270,9 @@ def _time_constant_names(values: Mapping[str, float]) -> set[str]:
 def _plan_frame(df: pd.DataFrame, base: Scenario, columns: tuple[str, ...],
                 save_interval: float | None) -> EnsemblePlan:
     if len(df) == 0:
-        raise ValueError("the ensemble has no members (empty parameter table)")
+        where = df.attrs.get("source", "parameter table")
+        raise ValueError(f"{where}: the ensemble has no members (the table has no rows); "
+                         "give one row per member.")
     _check_frame(df, base)
     save_interval = base.save_interval if save_interval is None else save_interval
     save_times = _save_times(base.final_time, base.time_step, save_interval,
@@ -377,6 +386,27 @@ def plan_ensemble(members: Any, base: Any = None, *, columns: Any = None,
 
 
 # ---------------------------------------------------------------- running
+def check_chunk_size(chunk_size: Any, n_values: int = 1, n_members: int | None = None,
+                     flag: str = "chunk_size") -> int:
+    """``chunk_size`` as an int, or a ValueError naming ``flag``, the value and the fix.
+
+    ``n_values`` is the number of values per member (saved times x columns): a
+    chunk (of at most ``n_members``) must stay within :data:`MAX_CHUNK_BYTES`.
+    """
+    ok = isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool)
+    if not ok or chunk_size < 1:
+        raise ValueError(
+            f"{flag} = {chunk_size!r} is not a number of members per chunk: give a whole "
+            f"number of at least 1 (default {DEFAULT_CHUNK_SIZE}).")
+    largest = max(1, MAX_CHUNK_BYTES // (8 * n_values))
+    if min(chunk_size, n_members or chunk_size) > largest:
+        raise ValueError(
+            f"{flag} = {chunk_size:,} makes chunks of {chunk_size * n_values * 8 / 2**30:.1f} "
+            f"GiB ({n_values:,} values per member); give at most {largest:,} (default "
+            f"{DEFAULT_CHUNK_SIZE}).")
+    return int(chunk_size)
+
+
 def run_chunk(P: np.ndarray, S: np.ndarray, sidx: np.ndarray, save_mask: np.ndarray,
               columns: tuple[str, ...], time_step: float, varying: tuple[str, ...],
               backend: str = "auto", parallel: bool | None = None) -> np.ndarray:
@@ -398,16 +428,18 @@ def _iter_local(plan: EnsemblePlan, bounds, backend: str
                            plan.varying, backend)
 
 
-def ensemble_dataset(plan: EnsemblePlan, data: Mapping[str, np.ndarray],
+def ensemble_dataset(plan: EnsemblePlan, data: Mapping[str, np.ndarray] | None,
                      lo: int = 0, hi: int | None = None) -> xr.Dataset:
-    """Label the results of members ``lo:hi`` of ``plan`` as an xarray Dataset."""
+    """Label the results of members ``lo:hi`` of ``plan`` as an xarray Dataset
+    (``data=None``: the coordinates and attributes only)."""
     hi = plan.n_members if hi is None else hi
     coords: dict[str, Any] = {"member": np.arange(lo, hi),
                               "time": ("time", plan.save_times, {"units": "Month"})}
     for name, values in plan.coords.items():
         coords[name] = ("member", values[lo:hi])
-    ds = xr.Dataset({c: (("member", "time"), data[c]) for c in plan.columns},
-                    coords=coords)
+    variables = {} if data is None else {c: (("member", "time"), data[c])
+                                         for c in plan.columns}
+    ds = xr.Dataset(variables, coords=coords)
     ds.attrs.update(plan.attrs)
     ds.attrs.update({"final_time": plan.final_time, "time_step": plan.time_step,
                      "time_units": "Month"})
@@ -465,18 +497,25 @@ def simulate_ensemble(members: Any, base: Any = None, *, columns: Any = None,
                          "cluster), not both")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a positive whole number, not {workers!r}")
+    chunk_size = check_chunk_size(DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size)
+    if backend not in engine.BACKENDS:
+        raise ValueError(f"backend = {backend!r} is not an engine back end; choose one of "
+                         f"{', '.join(engine.BACKENDS)}")
+    if store is not None and Path(store).is_dir():
+        raise ValueError(f"store = {store}: is a folder; give the netCDF file to write, "
+                         f"e.g. {Path(store) / 'ensemble.nc'}")
     plan = plan_ensemble(members, base, columns=columns, save_interval=save_interval,
                          seed=seed)
-    chunk_size = int(chunk_size or DEFAULT_CHUNK_SIZE)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+    check_chunk_size(chunk_size, len(plan.save_times) * len(plan.columns), plan.n_members)
+    kernel = engine.get_kernel(plan.varying, backend)
+    backend = kernel.backend  # "auto" resolved here, so that every chunk uses the same
     bounds = list(enumerate(chunk_bounds(plan.n_members, chunk_size)))
 
     writer = None
     if store is not None:
         from .ensemble_store import ChunkStore
 
-        writer = ChunkStore(store, plan, chunk_size)
+        writer = ChunkStore(store, plan, chunk_size, kernel.backend, kernel.version)
         if writer.complete():
             ds = writer.open()
             ds.attrs["chunks_computed"] = 0
