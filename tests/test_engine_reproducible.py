@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from iocdynamics import elementary, engine
-from iocdynamics.ensemble import sample_parameters, simulate_ensemble
+from iocdynamics import engine
+from iocdynamics.engine import elementary
+from iocdynamics.ensembles import sample_parameters, simulate_ensemble
 
 from .conftest import bundled
 from .test_engine_agreement import random_scenario
@@ -240,19 +241,29 @@ def test_the_comparison_would_catch_a_power_from_another_library(monkeypatch):
     assert differing > 0
 
 
-def test_thread_count_and_serial_or_parallel_runs_give_identical_numbers():
+def test_thread_count_blocks_and_serial_or_parallel_runs_give_identical_numbers():
+    """Members run in blocks of engine.LANES (vector lanes), blocks in threads: the
+    numbers do not depend on the number of threads, on running blocks serially, or on
+    a member's position in its block (the last block is padded)."""
     import numba
 
-    table = sample_parameters(200, seed=4)
-    base = bundled("fig5_voluntary_partnership")
-    ref = simulate_ensemble(table, base, chunk_size=200)
+    from iocdynamics.ensembles import plan_ensemble, run_chunk
+
+    plan = plan_ensemble(sample_parameters(203, seed=4), bundled("fig5_voluntary_partnership"),
+                         columns="all")
+
+    def run(lo, hi, parallel):
+        return run_chunk(plan.chunk(lo, hi), plan.save_mask, plan.columns, plan.time_step,
+                         plan.varying, parallel=parallel)
+
+    ref = run(0, 203, True)
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = simulate_ensemble(table, base, chunk_size=200)
+        one = run(0, 203, True)
     finally:
         numba.set_num_threads(threads)
-    serial = simulate_ensemble(table, base, chunk_size=50)  # chunks < 64 run serially
-    for c in ref.data_vars:
-        assert _same_bits(one[c].values, ref[c].values), c
-        assert _same_bits(serial[c].values, ref[c].values), c
+    assert _same_bits(one, ref)
+    assert _same_bits(run(0, 203, False), ref)
+    for lo, hi in ((1, 8), (5, 6), (199, 203), (2, 203)):  # other blocks, other padding
+        assert _same_bits(run(lo, hi, None), ref[lo:hi]), (lo, hi)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iocdynamics.ensemble import sample_parameters, simulate_ensemble
+from iocdynamics.ensembles import sample_parameters, simulate_ensemble
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import ScenarioError, load_scenario
 from iocdynamics.simulation import default_columns, simulate
@@ -128,7 +128,7 @@ def test_band_plot_draws_the_member_median(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from iocdynamics.ensemble_plotting import plot_bands
+    from iocdynamics.ensembles import plot_bands
 
     ds = simulate_ensemble(30, bundled("voluntary_buddying"), seed=3, columns=["trust"])
     ax = plot_bands(ds, "trust")
@@ -193,8 +193,8 @@ def _bad_inputs(tmp_path):
 def test_bad_ensemble_inputs_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
     """Each bad flag or file gets one message naming it, the value and the fix, and
     nothing is computed or written."""
-    from iocdynamics import ensemble
     from iocdynamics.cli import main
+    from iocdynamics.ensembles import compute as ensemble
 
     cases, base = _bad_inputs(tmp_path)
     monkeypatch.setattr(ensemble, "run_chunk", lambda *a, **k: pytest.fail("work started"))

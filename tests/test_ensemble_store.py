@@ -12,8 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from iocdynamics.ensemble import sample_parameters, simulate_ensemble
-from iocdynamics.ensemble_store import StoreError
+from iocdynamics.ensembles import StoreError, sample_parameters, simulate_ensemble
 
 from .conftest import bundled
 
@@ -22,7 +21,7 @@ BASE = bundled("fig5_voluntary_partnership")
 
 SCRIPT = textwrap.dedent("""
     import sys
-    from iocdynamics.ensemble import simulate_ensemble
+    from iocdynamics.ensembles import simulate_ensemble
     # many small chunks (a file each) make the run long enough to be killed part-way
     simulate_ensemble({n}, {base!r}, seed={seed}, chunk_size={chunk}, store=sys.argv[1])
 """)
@@ -75,7 +74,7 @@ def test_killed_run_resumes_from_finished_chunks_and_matches_an_uninterrupted_ru
 
 
 def test_finished_chunks_are_not_recomputed(tmp_path, monkeypatch):
-    from iocdynamics import ensemble
+    from iocdynamics.ensembles import compute as ensemble
 
     store = tmp_path / "e.nc"
     simulate_ensemble(40, BASE, seed=1, chunk_size=10, store=store).close()
@@ -101,7 +100,7 @@ class _Interrupt(Exception):
 
 def _interrupted_run(store, monkeypatch, backend, after=2):
     """Run until ``after`` chunks are on disk, then stop as a kill would."""
-    from iocdynamics import ensemble
+    from iocdynamics.ensembles import compute as ensemble
 
     real = ensemble.run_chunk
     calls = []

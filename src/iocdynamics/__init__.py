@@ -8,7 +8,7 @@ numpy engine, calibration, analysis and policy experiments.
 
 from . import analysis, calibration, experiments
 from .calibration import calibrate
-from .ensemble import sample_parameters, simulate_ensemble
+from .ensembles import sample_parameters, simulate_ensemble
 from .equations import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .experiments import ExperimentSpec, load_experiment, run_experiment
 from .export import export_models

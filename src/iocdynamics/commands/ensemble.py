@@ -40,7 +40,7 @@ def register(sub) -> None:
 
 
 def _chunk_size(text: str) -> int:
-    from ..ensemble import check_chunk_size
+    from ..ensembles import check_chunk_size
 
     try:
         value = int(text)
@@ -85,7 +85,7 @@ def read_table(path: str):
 
 
 def _run(args) -> int:
-    from ..ensemble import sample_parameters, simulate_ensemble
+    from ..ensembles import sample_parameters, simulate_ensemble
 
     base = None
     members: object = args.scenario

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .io import atomic_write, atomic_write_text
+from ..io import atomic_write, atomic_write_text
+from .labels import ensemble_dataset
 
 FINGERPRINT_ATTR = "ensemble_fingerprint"
 BACKEND_ATTR = "engine_backend"
@@ -42,7 +43,7 @@ class ChunkStore:
     ----------
     path : path
         Final netCDF file.
-    plan : iocdynamics.ensemble.EnsemblePlan
+    plan : iocdynamics.ensembles.EnsemblePlan
     chunk_size : int
     backend : str
         The engine back end computing the chunks (``"numba"`` or ``"numpy"``).
@@ -129,8 +130,6 @@ class ChunkStore:
     # ----------------------------------------------------------- writing
     def write_chunk(self, k: int, lo: int, hi: int, out: np.ndarray) -> Path:
         """Write chunk ``k`` (members ``lo:hi``, array ``(members, time, columns)``)."""
-        from .ensemble import ensemble_dataset
-
         data = {c: out[:, :, j] for j, c in enumerate(self.plan.columns)}
         ds = ensemble_dataset(self.plan, data, lo, hi)
         return atomic_write(self.chunk_path(k),
@@ -147,8 +146,6 @@ class ChunkStore:
 
     def _write_final(self, path: Path) -> None:
         import netCDF4
-
-        from .ensemble import ensemble_dataset
 
         skeleton = ensemble_dataset(self.plan, None)  # coordinates and attributes
         skeleton.attrs.update({FINGERPRINT_ATTR: self.fingerprint,

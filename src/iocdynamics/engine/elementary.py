@@ -155,9 +155,10 @@ def _log2_dd(x):
     e = _select(big, e + 1.0, e)
     f = m - 1.0  # exact (Sterbenz)
     dh, dl = _two_sum(2.0, f)
-    sh = f / dh
+    inv = 1.0 / dh  # one division: sh need not be rounded correctly, sl corrects it
+    sh = f * inv
     ph, pl = _two_prod(sh, dh)
-    sl = (((f - ph) - pl) - sh * dl) / dh  # s = f / (2 + f) = sh + sl
+    sl = (((f - ph) - pl) - sh * dl) * inv  # s = f / (2 + f) = sh + sl
     u = sh * sh
     tail = u * (_L1 + u * (_L2 + u * (_L3 + u * (_L4 + u * (_L5 + u * (
         _L6 + u * (_L7 + u * (_L8 + u * (_L9 + u * _L10)))))))))
@@ -297,27 +298,27 @@ def _i2f(typingctx, i):
     return _types.float64(_types.int64), codegen
 
 
-@njit(inline="always")
+@njit(forceinline=True)
 def _select(c, a, b):
     return a if c else b
 
 
-@njit(inline="always")
+@njit(forceinline=True)
 def _floor(x):
     return np.floor(x)
 
 
-@njit(inline="always")
+@njit(forceinline=True)
 def _ceil(x):
     return np.ceil(x)
 
 
-@njit(inline="always")
+@njit(forceinline=True)
 def _trunc(x):
     return np.trunc(x)
 
 
-@njit(inline="always")
+@njit(forceinline=True)
 def _sqrt(x):
     return np.sqrt(x)
 '''
@@ -332,6 +333,6 @@ def numba_source() -> str:
         lines.append(f"{name} = {value!r}" if not isinstance(value, float)
                      or np.isfinite(value) else f"{name} = float({str(value)!r})")
     for f in SHARED:
-        lines += ["", "", '@njit(inline="always", error_model="numpy")',
+        lines += ["", "", '@njit(forceinline=True, error_model="numpy")',
                   inspect.getsource(f).rstrip()]
     return "\n".join(lines) + "\n"
