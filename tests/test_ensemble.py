@@ -224,3 +224,29 @@ def test_bad_chunk_sizes_and_stores_are_refused_by_the_python_api(tmp_path):
         simulate_ensemble(3, seed=1, store=tmp_path)
     with pytest.raises(ValueError, match="backend = 'gpu' is not an engine back end"):
         simulate_ensemble(3, seed=1, backend="gpu")
+
+
+def test_scenario_members_inputs_equal_each_scenarios_own_series():
+    """The inputs built for a list of scenarios at once (levels and changes) give, at
+    every step, exactly the values of each scenario's own input series on the grid."""
+    from iocdynamics.ensembles import plan_ensemble
+
+    from .test_engine_agreement import random_scenario
+
+    groups: dict = {}
+    for sc in (random_scenario(s) for s in range(60)):
+        groups.setdefault((sc.final_time, sc.time_step), []).append(sc)
+    scs_all = [sc for g in groups.values() for sc in g]
+    assert any(sc.lever_changes for sc in scs_all)
+    assert any(e.leadership_quality is not None for sc in scs_all for e in sc.events)
+    for scs in groups.values():
+        plan = plan_ensemble(scs, save_interval=1.0)
+        n_grid = len(scs[0].grid())
+        got = plan.inputs.on_grid(n_grid)
+        for i, sc in enumerate(scs):
+            series = sc.input_series()
+            for j, name in enumerate(plan.varying):
+                want = series.get(name, np.full(n_grid, sc.values.get(name, 0.0)))
+                np.testing.assert_array_equal(got[i, j], want, err_msg=f"{sc.name}: {name}")
+            np.testing.assert_array_equal(plan.inputs.constants[i],
+                                          [sc.values[n] for n in plan.constants])

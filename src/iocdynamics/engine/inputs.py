@@ -87,6 +87,24 @@ class MemberInputs:
         return (self.constants, self.levels, self.first, self.last, self.step, self.var,
                 self.value, self.impulse)
 
+    def on_grid(self, n_grid: int) -> np.ndarray:
+        """The per-step inputs every member reads, ``(members, varying, grid)`` (for
+        inspection and tests; the engine never builds this array)."""
+        out = np.empty((self.n_members,) + self.levels.shape[1:] + (n_grid,))
+        for m in range(self.n_members):
+            level = self.levels[m].copy()
+            a, b = self.first[m], self.last[m]
+            for k in range(n_grid):
+                impulse = np.full(len(level), -0.0)
+                while a < b and self.step[a] == k:
+                    if self.impulse[a]:
+                        impulse[self.var[a]] += self.value[a]
+                    else:
+                        level[self.var[a]] = self.value[a]
+                    a += 1
+                out[m, :, k] = level + impulse
+        return out
+
     @classmethod
     def from_series(cls, constants: np.ndarray, series: Sequence[np.ndarray]
                     ) -> MemberInputs:
@@ -104,32 +122,32 @@ class MemberInputs:
         """
         m = np.asarray(constants).shape[0]
         levels = np.empty((m, len(series)))
-        shared: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (step, var, value)
+        shared_rows, shared_vars = [], []  # series equal for every member
         own: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         for v, s in enumerate(series):
             s = np.asarray(s, dtype=np.float64)
             if s.ndim == 2 and s.shape[0] == 1:
                 levels[:, v] = s[0]
-                continue
-            if s.ndim == 2 and s.shape[1] > 1 and not np.all(s == s[:, :1]):
+            elif s.ndim == 2 and s.shape[1] > 1 and not np.all(s == s[:, :1]):
                 levels[:, v] = s[0]
                 k, mem = np.nonzero(s[1:] != s[:-1])
                 own.append((mem, k + 1, np.full(len(k), v), s[k + 1, mem]))
-                continue
-            col = s if s.ndim == 1 else s[:, 0]
-            levels[:, v] = col[0]
-            k = np.flatnonzero(col[1:] != col[:-1]) + 1
-            shared.append((k, np.full(len(k), v), col[k]))
-        if not own:  # one list for every member
-            if shared:
-                step, var, value = (np.concatenate(a) for a in zip(*shared))
-                order = np.lexsort((var, step))
-                step, var, value = step[order], var[order], value[order]
             else:
-                step = var = np.zeros(0, np.int64)
-                value = np.zeros(0)
+                shared_rows.append(s if s.ndim == 1 else s[:, 0])
+                shared_vars.append(v)
+        step = var = np.zeros(0, np.int64)
+        value = np.zeros(0)
+        if shared_rows:
+            S = np.stack(shared_rows)  # (shared inputs, grid)
+            levels[:, shared_vars] = S[:, 0]
+            row, k = np.nonzero(S[:, 1:] != S[:, :-1])
+            order = np.lexsort((row, k))
+            row, k = row[order], k[order] + 1
+            step, var, value = k, np.asarray(shared_vars, np.int64)[row], S[row, k]
+        if not own:  # one list for every member
             return cls.make(constants, levels, step=step, var=var, value=value,
                             impulse=np.zeros(len(step), bool))
+        shared = [(step, var, value)] if len(step) else []
         for k, var, value in shared:  # per member: repeat the shared changes
             own.append((np.repeat(np.arange(m), len(k)), np.tile(k, m), np.tile(var, m),
                         np.tile(value, m)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 
@@ -13,6 +14,11 @@ from .numpy_model import CompiledModel, compile_model, run_numpy
 
 def time_grid(final_time: float, time_step: float, initial_time: float = 0.0) -> np.ndarray:
     """The clock values PySD visits: repeated addition of ``time_step``."""
+    return _grid(float(final_time), float(time_step), float(initial_time)).copy()
+
+
+@lru_cache(maxsize=64)
+def _grid(final_time: float, time_step: float, initial_time: float) -> np.ndarray:
     times = [initial_time]
     t = initial_time
     while t + time_step * 1e-10 < final_time:
@@ -76,21 +82,7 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     unknown = [c for c in columns if c not in cm.outputs]
     if unknown:
         raise KeyError(f"unknown output column(s) {unknown}")
-    shapes = [np.shape(v) for v in constants.values()]
-    shapes += [np.shape(v)[1:] for v in series.values()]
-    shape = np.broadcast_shapes(*shapes) if shapes else ()
-    m = int(np.prod(shape, dtype=np.int64))
     n_grid = len(grid)
-
-    def flat_c(v):
-        return np.broadcast_to(np.asarray(v, float), shape).reshape(m)
-
-    def flat_s(v):  # -> (grid, members) or (grid,)
-        a = np.asarray(v, float)
-        if a.ndim == 1:
-            return a
-        return np.broadcast_to(a, (n_grid,) + shape).reshape(n_grid, m)
-
     save_mask = np.zeros(n_grid, dtype=bool)
     save_mask[save_idx] = True
     if cm is not default:
@@ -100,17 +92,39 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     else:
         kernel = get_kernel(tuple(series), backend)
         names, varying = kernel.constants, kernel.varying
-    P = np.empty((m, len(names)))
-    for j, name in enumerate(names):
-        P[:, j] = flat_c(constants[name])
-    rows = [flat_s(series[n]) if n in series else flat_c(constants[n])[None, :]
-            for n in varying]
+    single = all(type(v) is float or np.ndim(v) == 0 for v in constants.values()) and \
+        all(np.ndim(v) == 1 for v in series.values())
+    if single:  # one run: no broadcasting
+        shape: tuple[int, ...] = ()
+        P = np.array([[float(constants[n]) for n in names]])
+        rows = [np.asarray(series[n], float) if n in series else
+                np.array([[float(constants[n])]]) for n in varying]
+    else:
+        shapes = [np.shape(v) for v in constants.values()]
+        shapes += [np.shape(v)[1:] for v in series.values()]
+        shape = np.broadcast_shapes(*shapes)
+        m = int(np.prod(shape, dtype=np.int64))
+
+        def flat_c(v):
+            return np.broadcast_to(np.asarray(v, float), shape).reshape(m)
+
+        def flat_s(v):  # -> (grid, members) or (grid,)
+            a = np.asarray(v, float)
+            if a.ndim == 1:
+                return a
+            return np.broadcast_to(a, (n_grid,) + shape).reshape(n_grid, m)
+
+        P = np.empty((m, len(names)))
+        for j, name in enumerate(names):
+            P[:, j] = flat_c(constants[name])
+        rows = [flat_s(series[n]) if n in series else flat_c(constants[n])[None, :]
+                for n in varying]
     inputs = MemberInputs.from_series(P, rows)
     if kernel is None:
         out = run_numpy(cm, inputs, names, varying, save_mask, columns, time_step)
     else:
         out = kernel.run(inputs, save_mask, columns, time_step)
     if shape == ():
-        return {c: out[0, :, j] for j, c in enumerate(columns)}
-    return {c: out[:, :, j].T.reshape((len(save_idx),) + shape)
+        return {c: out[0, j] for j, c in enumerate(columns)}
+    return {c: out[:, j].T.reshape((len(save_idx),) + shape)
             for j, c in enumerate(columns)}

@@ -90,6 +90,7 @@ def _rows(program: Program) -> dict[str, int]:
     return {n: i for i, n in enumerate(names)}
 
 
+@lru_cache(maxsize=8)
 def column_rows(program: Program) -> dict[str, int]:
     """Row holding each reportable variable at a saved step."""
     rows = _rows(program)
@@ -177,7 +178,7 @@ def kernel_source(program: Program) -> str:
     L += ["            for _c in range(_colrow.shape[0]):",
           "                _r = _colrow[_c] * LANES",
           "                for _i in range(min(LANES, _hi - _lo)):",
-          "                    _out[_lo + _i, _j, _c] = _B[_r + _i]",
+          "                    _out[_lo + _i, _c, _j] = _B[_r + _i]",
           "            _j += 1",
           "        else:"]
     L += lane_loop("            ", step(False))
@@ -334,11 +335,13 @@ class Kernel:
         return h.hexdigest()[:16]
 
     def run(self, inputs: MemberInputs, save_mask: np.ndarray, columns: tuple[str, ...],
-            time_step: float, parallel: bool | None = None) -> np.ndarray:
-        """Integrate every member; returns ``(members, saved times, len(columns))``.
+            time_step: float, parallel: bool | None = None,
+            out: np.ndarray | None = None) -> np.ndarray:
+        """Integrate every member; returns ``(members, len(columns), saved times)``.
 
         ``save_mask`` has one entry per grid point (``steps + 1``); ``parallel``
-        (default: when there is more than one block) runs blocks in threads.
+        (default: when there is more than one block) runs blocks in threads; ``out``
+        (C-contiguous, of that shape) receives the result.
         """
         if inputs.constants.shape[1:] != (len(self.constants),) or \
                 inputs.levels.shape[1:] != (len(self.varying),):
@@ -350,10 +353,15 @@ class Kernel:
         if unknown:
             raise KeyError(f"unknown output column(s) {unknown}")
         save_mask = np.ascontiguousarray(save_mask, dtype=np.bool_)
+        shape = (inputs.n_members, len(columns), int(save_mask.sum()))
+        if out is None:
+            out = np.empty(shape)
+        elif out.shape != shape or not out.flags.c_contiguous or out.dtype != np.float64:
+            raise ValueError(f"out must be a C-contiguous float64 array of shape {shape}")
         if self.backend == "numpy":
-            return run_numpy(compile_model(), inputs, self.constants, self.varying,
-                             save_mask, tuple(columns), time_step)
-        out = np.empty((inputs.n_members, int(save_mask.sum()), len(columns)))
+            out[...] = run_numpy(compile_model(), inputs, self.constants, self.varying,
+                                 save_mask, tuple(columns), time_step)
+            return out
         colrow = np.array([rows[c] for c in columns], dtype=np.int64)
         if parallel is None:
             parallel = inputs.n_members > LANES
@@ -414,7 +422,7 @@ def _warm(module, program: Program) -> None:
     inputs = MemberInputs.make(np.ones((1, len(program.constants))),
                                np.zeros((1, len(program.varying))))
     save = np.ones(2, dtype=np.bool_)
-    out = np.empty((1, 2, 1))
+    out = np.empty((1, 1, 2))
     colrow = np.zeros(1, dtype=np.int64)
     for fn in (module.run_serial, module.run_parallel):
         fn(inputs.constants, inputs.levels, inputs.first, inputs.last, inputs.step,

@@ -111,7 +111,7 @@ def compile_model(model: StockFlowModel | None = None) -> CompiledModel:
 def run_numpy(cm: CompiledModel, inputs: MemberInputs, constants: tuple[str, ...],
               varying: tuple[str, ...], save_mask: np.ndarray, columns: tuple[str, ...],
               time_step: float) -> np.ndarray:
-    """Integrate every member with numpy: ``(members, saved times, columns)``.
+    """Integrate every member with numpy: ``(members, columns, saved times)``.
 
     Floating-point exceptions give inf/NaN silently, as in the compiled kernel.
     """
@@ -141,7 +141,7 @@ def _run(cm, inputs, constants, varying, save_mask, columns, time_step):
     impulse = np.full(level.shape, -0.0)
     steps, member, var, value, is_impulse = _changes_by_step(inputs)
     bounds = np.searchsorted(steps, np.arange(n + 2))
-    out = np.empty((m, int(np.sum(save_mask)), len(columns)))
+    out = np.empty((m, len(columns), int(np.sum(save_mask))))
     j = 0
     t = np.float64(0.0)  # numpy scalar: a division by zero gives inf, as in the kernel
     state = None
@@ -165,7 +165,7 @@ def _run(cm, inputs, constants, varying, save_mask, columns, time_step):
         rates, full = cm.step(t, state, values)
         if save_mask[k]:
             for c, name in enumerate(columns):
-                out[:, j, c] = full[name]
+                out[:, c, j] = full[name]
             j += 1
         state = [s + d * time_step for s, d in zip(state, rates)]
         t = t + time_step

@@ -42,10 +42,12 @@ def check_chunk_size(chunk_size: Any, n_values: int = 1, n_members: int | None =
 
 def run_chunk(inputs: engine.MemberInputs, save_mask: np.ndarray,
               columns: tuple[str, ...], time_step: float, varying: tuple[str, ...],
-              backend: str = "auto", parallel: bool | None = None) -> np.ndarray:
-    """Integrate one chunk of members: ``(members, saved times, columns)``."""
+              backend: str = "auto", parallel: bool | None = None,
+              out: np.ndarray | None = None) -> np.ndarray:
+    """Integrate one chunk of members: ``(members, columns, saved times)`` (into
+    ``out`` if given)."""
     kernel = engine.get_kernel(varying, backend)
-    return kernel.run(inputs, save_mask, columns, time_step, parallel=parallel)
+    return kernel.run(inputs, save_mask, columns, time_step, parallel=parallel, out=out)
 
 
 def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -53,8 +55,11 @@ def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + chunk_size, n)) for lo in range(0, n, chunk_size)]
 
 
-def iter_local(plan: EnsemblePlan, todo, backend: str) -> Iterator[tuple[int, np.ndarray]]:
-    """Run the chunks ``todo`` (``(index, (lo, hi))``) here, in order."""
+def iter_local(plan: EnsemblePlan, todo, backend: str, results: np.ndarray | None = None
+               ) -> Iterator[tuple[int, np.ndarray]]:
+    """Run the chunks ``todo`` (``(index, (lo, hi))``) here, in order; with
+    ``results`` (members x columns x times) each chunk is written into its rows."""
     for k, (lo, hi) in todo:
+        out = None if results is None else results[lo:hi]
         yield k, run_chunk(plan.chunk(lo, hi), plan.save_mask, plan.columns, plan.time_step,
-                           plan.varying, backend)
+                           plan.varying, backend, out=out)

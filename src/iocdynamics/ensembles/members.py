@@ -12,6 +12,7 @@ number of steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -26,12 +27,15 @@ NAMES = tuple(PARAMETERS)
 
 def value_matrix(scs: Sequence[Scenario]) -> np.ndarray:
     """Every scenario's registry values, members x :data:`NAMES`."""
-    names = list(NAMES)
-    rows = []
-    for sc in scs:
+    n = len(NAMES)
+
+    def row(sc):  # values are stored in registry order; any other order is looked up
         v = sc.values
-        rows.append(list(v.values()) if list(v) == names else [v[n] for n in names])
-    return np.array(rows, dtype=float).reshape(len(scs), len(names))
+        return v.values() if tuple(v) == NAMES else (v[k] for k in NAMES)
+
+    flat = np.fromiter(chain.from_iterable(row(sc) for sc in scs), dtype=float,
+                       count=len(scs) * n)
+    return flat.reshape(len(scs), n)
 
 
 def _level_names(varying: tuple[str, ...]) -> dict[str, int]:
@@ -47,24 +51,16 @@ def scenario_changes(scs: Sequence[Scenario], varying: tuple[str, ...]
     kind = {k: i for i, k in enumerate(EVENT_KINDS)}
     lq = var.get("leadership_quality")
     event_inputs = {f"{k}_input" for k in EVENT_KINDS}
-    member, step, which, value, impulse = [], [], [], [], []
-    sizes, dts = [], []
-
-    def add(i, k, v, x, imp):
-        member.append(i)
-        step.append(k)
-        which.append(v)
-        value.append(x)
-        impulse.append(imp)
-
+    rows: list[tuple[int, int, int, float, bool]] = []  # member, step, var, value, impulse
+    sizes: list[tuple[int, float, float]] = []  # row, size, time step
     for i, sc in enumerate(scs):
-        for ev in sorted(sc.events, key=lambda e: e.at):
-            k = sc.event_step(ev)
-            add(i, k, event_var[kind[ev.kind]], 0.0, True)
-            sizes.append((len(value) - 1, ev.size))
-            dts.append(sc.time_step)
-            if ev.leadership_quality is not None:
-                add(i, k, lq, float(ev.leadership_quality), False)
+        if sc.events:
+            for ev in sorted(sc.events, key=lambda e: e.at):
+                k = sc.event_step(ev)
+                sizes.append((len(rows), ev.size, sc.time_step))
+                rows.append((i, k, event_var[kind[ev.kind]], 0.0, True))
+                if ev.leadership_quality is not None:
+                    rows.append((i, k, lq, float(ev.leadership_quality), False))
         if sc.lever_changes:  # the scenario's own series say which values change
             base = sc.values
             for name, s in sc.input_series().items():
@@ -72,16 +68,20 @@ def scenario_changes(scs: Sequence[Scenario], varying: tuple[str, ...]
                     continue
                 prev = np.concatenate([[base[name]], s[:-1]])
                 for k in np.flatnonzero(s != prev):
-                    add(i, int(k), var[name], float(s[k]), False)
-    value_arr = np.array(value, dtype=float)
+                    rows.append((i, int(k), var[name], float(s[k]), False))
+    if rows:
+        member, step, which, value, impulse = (np.array(c) for c in zip(*rows))
+    else:
+        member = step = which = np.zeros(0, np.int64)
+        value, impulse = np.zeros(0), np.zeros(0, bool)
+    value = value.astype(float)
     if sizes:  # an impulse of total ``size`` spread over one step
-        pos = np.array([p for p, _ in sizes])
-        value_arr[pos] = np.array([s for _, s in sizes]) / np.array(dts)
-    member_arr = np.array(member, dtype=np.int64)
-    step_arr = np.array(step, dtype=np.int64)
-    order = np.lexsort((np.arange(len(step_arr)), step_arr, member_arr))
-    return (member_arr[order], step_arr[order], np.array(which, dtype=np.int64)[order],
-            value_arr[order], np.array(impulse, dtype=bool)[order])
+        pos, size, dt = (np.array(c) for c in zip(*sizes))
+        value[pos.astype(np.int64)] = size.astype(float) / dt.astype(float)
+    member, step = member.astype(np.int64), step.astype(np.int64)
+    order = np.lexsort((np.arange(len(step)), step, member))
+    return (member[order], step[order], which.astype(np.int64)[order], value[order],
+            impulse.astype(bool)[order])
 
 
 def member_inputs(values: np.ndarray, constants: tuple[str, ...], varying: tuple[str, ...],

@@ -103,10 +103,9 @@ def simulate_ensemble(members: Any, base: Any = None, *, columns: Any = None,
         todo = [(k, b) for k, b in bounds if k not in done]
     else:
         todo = bounds
-    results: dict[str, np.ndarray] | None = None
+    results = None  # members x columns x times, filled in place chunk by chunk
     if writer is None:
-        n_save = len(plan.save_times)
-        results = {c: np.empty((plan.n_members, n_save)) for c in plan.columns}
+        results = np.empty((plan.n_members, len(plan.columns), len(plan.save_times)))
 
     bar = None
     if progress:
@@ -120,14 +119,13 @@ def simulate_ensemble(members: Any, base: Any = None, *, columns: Any = None,
 
             it = iter_distributed(plan, todo, backend, workers=workers, scheduler=scheduler)
         else:
-            it = compute.iter_local(plan, todo, backend)
+            it = compute.iter_local(plan, todo, backend, results)
         for k, out in it:
             lo, hi = bounds[k][1]
             if writer is not None:
                 writer.write_chunk(k, lo, hi, out)
-            else:
-                for j, c in enumerate(plan.columns):
-                    results[c][lo:hi] = out[:, :, j]
+            elif not np.may_share_memory(out, results):  # from a Dask worker
+                results[lo:hi] = out
             if bar is not None:
                 bar.update(1)
     finally:
@@ -139,4 +137,4 @@ def simulate_ensemble(members: Any, base: Any = None, *, columns: Any = None,
         ds.attrs["chunks_computed"] = len(todo)
         ds.attrs["chunks_reused"] = len(bounds) - len(todo)
         return ds
-    return ensemble_dataset(plan, results)
+    return ensemble_dataset(plan, {c: results[:, j] for j, c in enumerate(plan.columns)})

@@ -129,8 +129,8 @@ class ChunkStore:
 
     # ----------------------------------------------------------- writing
     def write_chunk(self, k: int, lo: int, hi: int, out: np.ndarray) -> Path:
-        """Write chunk ``k`` (members ``lo:hi``, array ``(members, time, columns)``)."""
-        data = {c: out[:, :, j] for j, c in enumerate(self.plan.columns)}
+        """Write chunk ``k`` (members ``lo:hi``, array ``(members, columns, time)``)."""
+        data = {c: out[:, j] for j, c in enumerate(self.plan.columns)}
         ds = ensemble_dataset(self.plan, data, lo, hi)
         return atomic_write(self.chunk_path(k),
                             lambda p: ds.to_netcdf(p, engine="netcdf4"))
