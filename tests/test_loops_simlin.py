@@ -72,6 +72,9 @@ def _check(xmile_text, tmp_path, scenario):
     return rel, theirs, timing
 
 
+@pytest.mark.xfail(strict=True, reason="Simlin switches to loop discovery on the full "
+                   "model (its feedback structure exceeds Simlin's exhaustive-enumeration "
+                   "gate), so it reports no enumerated loops to compare")
 def test_models_ioc_xmile_default_run(tmp_path):
     """``models/ioc.xmile`` as shipped (registry defaults, no events)."""
     from iocdynamics.scenario import Scenario
@@ -81,6 +84,9 @@ def test_models_ioc_xmile_default_run(tmp_path):
     assert 0 < sum(timing.values()) < len(timing)
 
 
+@pytest.mark.xfail(strict=True, reason="Simlin switches to loop discovery on the full "
+                   "model (its feedback structure exceeds Simlin's exhaustive-enumeration "
+                   "gate), so it reports no enumerated loops to compare")
 def test_fig5_scenario(tmp_path):
     """The Fig. 5 scenario, events and the new leader written into the XMILE."""
     _check(scenario_xmile(build_model(), FIG5), tmp_path, FIG5)

@@ -60,8 +60,7 @@ def test_every_polarity_names_real_elements():
 
 def test_contracts_contribute_less_once_trust_has_grown():
     """F3: the marginal effect of confidence on risk tolerance falls as trust rises."""
-    r = MODEL.symbols["indicated_risk_tolerance"]
-    expr = MODEL.definitions[r]
+    expr = MODEL.resolve(MODEL.symbols["indicated_risk_tolerance"])
     k, t = MODEL.symbols["confidence"], MODEL.symbols["trust"]
     cross = sp.diff(expr, k, t)
     values = evaluate(cross, seed=3)
@@ -81,6 +80,6 @@ def test_conflict_hits_trust_harder_than_faith():
 def test_trust_erodes_faster_than_it_builds_by_construction():
     """Soft-variable practice: the erosion time never exceeds the build time."""
     expr = MODEL.definitions[MODEL.symbols["trust_adjustment_time"]]
-    build, erode = expr.args[0].expr, expr.args[1].expr
+    build, erode = (MODEL.resolve(a.expr) for a in expr.args)
     values = evaluate(build - erode, seed=7)
     assert values.min() >= 0 and values.max() > 0

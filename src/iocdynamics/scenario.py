@@ -523,7 +523,14 @@ def shortest_time_constant(values: Mapping[str, float]) -> float:
             v["behaviour_adjustment_time"], v["performance_adjustment_time"],
             v["vision_adjustment_time"], v["assimilation_time"],
             v["ambition_adjustment_time"], v["dwell_recovery_time"],
-            1.0 / (v["capability_accrual_rate"] + v["capability_decay_rate"])]
+            1.0 / (v["capability_accrual_rate"] + v["capability_decay_rate"]),
+            v["contract_obsolescence_time"]]
+    # stocks drained by routine task failures as well as by their own adjustment
+    fail = v["competitive_failure_rate"]
+    for tau, effect in ((v["experience_time"], "task_failure_experience_effect"),
+                        (v["conflict_adjustment_time"], "task_failure_conflict_effect"),
+                        (v["informal_perception_time"], "task_failure_progress_effect")):
+        taus.append(1.0 / (1.0 / tau + fail * v[effect]))
     if v["evaluation_effectiveness"] > 0:
         taus.append(v["evaluation_round_duration"] / v["evaluation_effectiveness"])
     return min(taus)

@@ -105,11 +105,12 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
 def run_fast(sc: Scenario, columns: tuple[str, ...]) -> pd.DataFrame:
     """Simulate ``sc`` with the fast engine and return a DataFrame."""
     series = sc.input_series()
-    constants = {k: v for k, v in sc.constants().items() if k not in series}
+    constants = {k: v for k, v in sc.values.items() if k not in series}
     for name in fast_engine.compile_model().inputs:
         if name not in series:
             constants[name] = 0.0
-    out = fast_engine.integrate(constants, series, sc.final_time, sc.time_step,
-                                sc.save_times(), columns)
-    index = pd.Index(sc.save_times(), name="time")
-    return pd.DataFrame({c: np.asarray(out[c], dtype=float) for c in columns}, index=index)
+    times = sc.save_times()
+    out = fast_engine.integrate(constants, series, sc.final_time, sc.time_step, times,
+                                columns)
+    return pd.DataFrame(np.column_stack([out[c] for c in columns]),
+                        index=pd.Index(times, name="time"), columns=list(columns))

@@ -17,7 +17,7 @@ replaces ``OUT`` once complete, so ``OUT`` always holds one whole run)::
     OUT/figures/*.png      fan charts, heatmaps, probability of synergy
     OUT/parts/             per-group ensemble stores (resumable; removable)
 
-Simulation goes through :func:`iocdynamics.ensemble.simulate_ensemble` with one
+Simulation goes through :func:`iocdynamics.ensembles.simulate_ensemble` with one
 store per group of settings that share a base scenario, so a killed run resumes
 from its finished chunks; every output file is written atomically.
 """
@@ -102,7 +102,7 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
     xarray.Dataset
         Dims ``(setting, member, time)``.
     """
-    from ..ensemble import simulate_ensemble
+    from ..ensembles import simulate_ensemble
 
     cols = output_columns(spec)
     if model is not None:

@@ -297,7 +297,7 @@ def model_function(base, problem: Problem, outputs: Sequence[str], *,
 
     Integer parameters are rounded and true/false ones thresholded at 0.5.
     """
-    from ..ensemble import simulate_ensemble
+    from ..ensembles import simulate_ensemble
     from ..scenario import load_scenario
     from ..simulation import all_columns
 

@@ -4,7 +4,7 @@ inertia; L1, P1, P2), accrued capability and performance (P2, P3, L5)."""
 from __future__ import annotations
 
 from .builder import ModelBuilder
-from .forms import hill
+from .forms import hill, noisy_or
 
 SECTOR = "behaviour and performance"
 
@@ -15,10 +15,16 @@ def build(b: ModelBuilder) -> None:
     B, Q, Y = v("collaborative_behaviour"), v("capability"), v("performance")
     active = v("active")
 
-    b.aux("task_success",
-          B * (1 - p("complexity_drag") * v("task_complexity") * (1 - p("planning"))), "Dmnl",
-          "Rate of success on joint tasks: behaviour, held back by complexity "
-          "unless planned for.", ["L1", "A5", "I1"])
+    success = b.aux("task_success",
+                    B * (1 - p("complexity_drag") * v("task_complexity") * (1 - p("planning"))),
+                    "Dmnl", "Rate of success on joint tasks: behaviour, held back by "
+                    "complexity unless planned for.", ["L1", "A5", "I1"])
+    routine = b.aux("routine_task_failures",
+                    p("competitive_failure_rate") * (1 - success) * active, "1/Month",
+                    "Joint tasks that fail for want of collaborative behaviour (event sizes "
+                    "per month).", ["L1", "A1"])
+    b.aux("task_failures", b.event("task_failure") + routine, "1/Month",
+          "Task failures: dated events plus routine failures.", ["L1", "A1"])
     strain = b.aux("relational_strain", 1 - T * F * (1 - C), "Dmnl",
                    "Need to manage conflict and build relationships; falls as trust and "
                    "faith rise.", ["P1"])
@@ -31,10 +37,11 @@ def build(b: ModelBuilder) -> None:
                     "S-shaped motivation to work on the collaboration once faith passes "
                     "its threshold.", ["P2", "L1"])
     beh_ind = b.aux("indicated_collaborative_behaviour",
-                    active * willing * engaged * (1 - p("relational_work_share") * strain),
+                    active * (1 - p("relational_work_share") * strain)
+                    * noisy_or(willing * engaged, v("obligated_behaviour")),
                     "Dmnl", "Collaborative (rather than competitive) behaviour that risk "
-                    "tolerance, faith and freed effort allow; nil once dissolved.",
-                    ["L1", "P1", "P2", "L3"])
+                    "tolerance and faith, or obligation, and freed effort allow; nil once "
+                    "dissolved.", ["L1", "P1", "P2", "F1", "L3"])
     b.flow("behaviour_adjustment", "collaborative_behaviour",
            (beh_ind - B) / p("behaviour_adjustment_time"),
            "Behaviour follows its indicated level.", ["L1"])
@@ -74,4 +81,6 @@ def build(b: ModelBuilder) -> None:
     pol("P3", "indicated_performance", "relational_strain", -1)
     pol("L1", "indicated_collaborative_behaviour", "risk_tolerance", +1)
     pol("L1", "task_success", "collaborative_behaviour", +1)
+    pol("L1", "routine_task_failures", "collaborative_behaviour", -1)
+    pol("F1", "indicated_collaborative_behaviour", "obligated_behaviour", +1)
     pol("L5", "indicated_performance", "capability", +1)

@@ -35,7 +35,7 @@ def build(b: ModelBuilder) -> None:
            b.event("conflict_incident") * p("conflict_incident_effect") * (1 - C),
            "Acute conflict incidents.", ["A1"])
     b.flow("conflict_from_task_failure", "conflict",
-           b.event("task_failure") * p("task_failure_conflict_effect") * (1 - C),
+           v("task_failures") * p("task_failure_conflict_effect") * (1 - C),
            "Failures on specific tasks raise conflict.", ["A1"])
     b.stock("conflict",
             conflict_potential(b, v("carried_in_trust"), v("carried_in_faith"),

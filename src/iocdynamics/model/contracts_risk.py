@@ -15,14 +15,21 @@ def build(b: ModelBuilder) -> None:
                          1 - (1 - p("confidence_weight_voluntary")) * voluntariness, "Dmnl",
                          "Weight of confidence in risk tolerance: confidence stands in for "
                          "trust in mandated or integrative collaborations.", ["F1"])
+    U = v("contract_relevance")
+    b.flow("contract_ageing", "contract_relevance",
+           (U - p("contract_relevance_floor")) / p("contract_obsolescence_time"),
+           "Early agreements cannot anticipate every eventuality: their relevance fades.",
+           ["F3"], direction="out")
+    b.stock("contract_relevance", 1, "Share of the formal agreement still relevant to "
+            "what the partners face (1 when drafted at the start).", ["F3"])
     contract = b.aux("contract_strength",
-                     p("formalisation") * (p("contract_is_binding")
+                     U * p("formalisation") * (p("contract_is_binding")
                                            + (1 - p("contract_is_binding"))
                                            * (p("contract_is_mou") * p("mou_confidence_weight")
                                               + (1 - p("contract_is_mou"))
                                               * p("informal_confidence_weight"))),
-                     "Dmnl", "Confidence that the formal agreement can give.",
-                     ["F1", "F4"])
+                     "Dmnl", "Confidence that the formal agreement can give, as far as it "
+                     "is still relevant.", ["F1", "F3", "F4"])
     b.aux("binding_misattribution",
           p("binding_trust_penalty") * p("contract_is_binding")
           * p("formalisation") * voluntariness, "Dmnl",
@@ -39,10 +46,18 @@ def build(b: ModelBuilder) -> None:
            "Confidence follows the strength of the formal agreement.", ["F1"])
     b.stock("confidence", 0, "Belief that partners will behave collaboratively "
             "because of contractual or other obligation (0..1).", ["F1"])
-    risk_ind = b.aux("indicated_risk_tolerance", 1 - (1 - T) * (1 - substitution * K),
-                     "Dmnl", "Risk tolerance that trust and confidence support; "
-                     "confidence's marginal contribution shrinks as trust grows.",
+    stand_in = b.aux("confidence_contribution",
+                     p("confidence_risk_share") * substitution * K * (1 - T), "Dmnl",
+                     "Part of the gap between trust and full risk tolerance that confidence "
+                     "closes: at most confidence_risk_share of it, less as trust grows.",
+                     ["F1", "F3"])
+    risk_ind = b.aux("indicated_risk_tolerance", T + stand_in,
+                     "Dmnl", "Risk tolerance that trust and confidence support.",
                      ["L1", "F1", "F3"])
+    b.aux("obligated_behaviour",
+          p("obligation_share") * (1 - voluntariness) * K, "Dmnl",
+          "Collaborative behaviour obliged by confidence in a mandated or integrative "
+          "arrangement, bypassing the risk threshold (Fig. 6).", ["F1"])
     b.flow("risk_tolerance_adjustment", "risk_tolerance",
            (risk_ind - R) / p("risk_tolerance_adjustment_time"),
            "Risk tolerance adjusts to trust and confidence.", ["L1", "F1"])
@@ -55,3 +70,8 @@ def build(b: ModelBuilder) -> None:
     pol("F1", "contract_strength", "formalisation", +1)
     pol("F1", "confidence_substitution", "mandated", +1)
     pol("F1", "confidence_substitution", "integration", +1)
+    pol("F1", "obligated_behaviour", "confidence", +1)
+    pol("F1", "obligated_behaviour", "mandated", +1)
+    pol("F1", "obligated_behaviour", "integration", +1)
+    pol("F3", "confidence_contribution", "trust", -1, "at confidence > 0")
+    pol("F3", "contract_strength", "contract_relevance", +1, "at formalisation > 0")

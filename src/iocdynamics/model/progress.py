@@ -40,7 +40,7 @@ def build(b: ModelBuilder) -> None:
            b.event("quick_win") * p("quick_win_progress_effect") * (1 - Pp),
            "Quick wins raise the perception of progress.", ["M1", "A5"])
     b.flow("task_failure_progress_loss", "perceived_progress",
-           b.event("task_failure") * p("task_failure_progress_effect") * Pp,
+           v("task_failures") * p("task_failure_progress_effect") * Pp,
            "Task failures lower the perception of progress.", ["L1", "A5"],
            direction="out")
     b.stock("perceived_progress", p("initial_perceived_progress"),

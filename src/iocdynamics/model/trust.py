@@ -28,8 +28,31 @@ def build(b: ModelBuilder) -> None:
                    * (1 - p("broker_shield") * p("external_broker")), "Dmnl",
                    "Share of indicated trust lost to conflict, dampened by conflict "
                    "resolution and an external broker.", ["A2", "A3"])
+    # lived experience: the partnership's own record of joint success (L1)
+    X = v("experienced_trustworthiness")
+    failures = v("task_failures")
+    b.flow("experience_adjustment", "experienced_trustworthiness",
+           (v("task_success") - X) / p("experience_time"),
+           "Experienced trustworthiness follows the record of success on joint tasks.",
+           ["L1"])
+    b.flow("experience_gain_from_quick_wins", "experienced_trustworthiness",
+           b.event("quick_win") * p("quick_win_experience_effect") * (1 - X),
+           "A quick win is remembered as evidence that the partner delivers.", ["M1", "L1"])
+    b.flow("experience_loss_from_task_failure", "experienced_trustworthiness",
+           failures * p("task_failure_experience_effect") * X,
+           "A failed joint task is remembered against the partner.", ["L1"],
+           direction="out")
+    b.flow("experience_loss_from_conflict_incident", "experienced_trustworthiness",
+           b.event("conflict_incident") * p("conflict_incident_experience_effect") * X,
+           "Conflict incidents leave bad blood.", ["A1", "A2"], direction="out")
+    b.stock("experienced_trustworthiness", v("pre_existing_trust"),
+            "Trustworthiness the partners have shown each other in this collaboration "
+            "(0..1); starts at the trust carried in from history and reputation.",
+            ["L1", "I3"])
+
     basis = b.aux("trust_basis",
                   wavg((p("weight_trust_anchor"), v("pre_existing_trust")),
+                       (p("weight_trust_experience"), X),
                        (p("weight_trust_communication"), comm),
                        (p("weight_trust_assimilation"), v("cultural_assimilation")),
                        (p("weight_trust_vision"), v("vision_sharedness")),
@@ -48,10 +71,16 @@ def build(b: ModelBuilder) -> None:
                       * v("relational_mistrust_factor") * (1 - damage), "Dmnl",
                       "Indicated trust after contracts, mandate, power and conflict.",
                       ["F2", "F4", "F5", "A2"])
+    slow = b.aux("relationship_time_factor",
+                 1 + p("distance_relationship_delay") * (1 - p("geographic_proximity"))
+                 + p("scale_relationship_delay") * v("collaboration_scale"), "Dmnl",
+                 "Relationship building takes longer with geographical distance and with "
+                 "more and larger organisations.", ["M3", "T2"])
     trust_time = b.aux("trust_adjustment_time",
-                       ifelse(trust_ind > T, p("trust_build_time"),
+                       ifelse(trust_ind > T, p("trust_build_time") * slow,
                               p("trust_build_time") / p("trust_erosion_speedup")),
-                       "Month", "Trust builds slowly and erodes fast.", ["L1", "A2"])
+                       "Month", "Trust builds slowly (more slowly with distance and scale) "
+                       "and erodes fast.", ["L1", "A2", "M3", "T2"])
     b.flow("trust_adjustment", "trust", (trust_ind - T) / trust_time,
            "Goal-seeking adjustment of trust (asymmetric).", ["L1", "A2"])
     b.flow("trust_gain_from_quick_wins", "trust",
@@ -59,7 +88,8 @@ def build(b: ModelBuilder) -> None:
            "Quick wins raise trust rapidly.", ["M1"])
     b.flow("trust_loss_from_task_failure", "trust",
            b.event("task_failure") * p("task_failure_trust_effect") * T,
-           "Task failure lowers trust.", ["L1"], direction="out")
+           "A task failure event lowers trust at once (routine failures act through "
+           "experienced trustworthiness and conflict).", ["L1"], direction="out")
     b.flow("trust_loss_from_leadership_change", "trust",
            b.event("leadership_change") * p("leadership_change_trust_effect") * T,
            "Leadership turnover restarts trust building.", ["A4"], direction="out")
@@ -89,4 +119,12 @@ def build(b: ModelBuilder) -> None:
         "at formalisation > 0 in a voluntary arrangement")
     pol("L1", "indicated_trust", "task_success", +1)
     pol("L1", "trust", "task_failure_input", -1)
+    pol("L1", "indicated_trust", "experienced_trustworthiness", +1)
+    pol("L1", "experienced_trustworthiness", "task_success", +1)
+    pol("L1", "experienced_trustworthiness", "task_failure_input", -1)
+    pol("M1", "experienced_trustworthiness", "quick_win_input", +1)
+    pol("A1", "experienced_trustworthiness", "conflict_incident_input", -1)
+    pol("M3", "relationship_time_factor", "geographic_proximity", -1)
+    pol("M3", "relationship_time_factor", "number_of_organisations", +1)
+    pol("T2", "relationship_time_factor", "organisation_size", +1)
     pol("E1", "indicated_trust", "leadership_quality", +1)
