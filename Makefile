@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   runs the bundled scenarios (and analyses) and writes out/
 #   make test   runs the default test suite
+# make install  only creates .venv and installs the package (then: . .venv/bin/activate)
 # Also: make test-slow (long tests), make bench (engine benchmark), make lint.
 # Both create .venv and install the package with what it needs.
 
@@ -10,13 +11,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
 
-.PHONY: demo test test-slow bench lint models clean
+.PHONY: install demo test test-slow bench lint models clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
