@@ -191,15 +191,16 @@ def reduced_equations(scenario, keep: Iterable[str] = ()) -> dict[str, sp.Expr]:
     return out
 
 
-def _live(reduced: Mapping[str, sp.Expr]) -> set[str]:
-    """Elements on which some stock depends in the reduced model."""
+def _live(reduced: Mapping[str, sp.Expr], targets: Iterable[str] | None = None) -> set[str]:
+    """Elements on which some stock (or one of ``targets``) depends in the reduced
+    model."""
     m = build_model()
     stocks = {s.name for s in m.stocks}
     deps = {name: {str(s) for s in expr.free_symbols} for name, expr in reduced.items()}
     for s in stocks:
         deps[s] = {f.name for f in m.stock_flows(s)} | {f"{s}(0)"}
     live: set[str] = set()
-    todo = list(stocks)
+    todo = list(stocks if targets is None else targets)
     while todo:
         n = todo.pop()
         if n in live:
@@ -288,8 +289,8 @@ def switched_off(scenario, names: Iterable[str], keep: Iterable[str] = ()
     return out
 
 
-def inactive_parameters(scenario, names: Iterable[str], keep: Iterable[str] = ()
-                        ) -> list[Inactive]:
+def inactive_parameters(scenario, names: Iterable[str], keep: Iterable[str] = (),
+                        targets: Iterable[str] | None = None) -> list[Inactive]:
     """The parameters among ``names`` that can change no stock of ``scenario``.
 
     Parameters
@@ -299,6 +300,9 @@ def inactive_parameters(scenario, names: Iterable[str], keep: Iterable[str] = ()
         Registry names varied together (each is left as a symbol).
     keep : iterable of str
         Further names varied at the same time.
+    targets : iterable of str, optional
+        The variables that matter (default: every stock); a parameter that reaches
+        none of them is inactive for them.
 
     Returns
     -------
@@ -309,7 +313,7 @@ def inactive_parameters(scenario, names: Iterable[str], keep: Iterable[str] = ()
     names = list(dict.fromkeys(names))
     kept = set(keep) | set(names)
     reduced = reduced_equations(sc, kept)
-    live = _live(reduced)
+    live = _live(reduced, targets)
     m = build_model()
     reach = set()
     for el in live:

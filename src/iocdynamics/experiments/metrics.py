@@ -39,26 +39,31 @@ class Metric:
         right-censored time.
     claims : tuple of str
         Claim ids the metric is read against.
+    variables : tuple of str
+        The model variables it is computed from.
     """
 
     name: str
     label: str
     kind: str
     claims: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
 
 
 METRICS: Mapping[str, Metric] = {m.name: m for m in (
-    Metric("time_to_synergy", "Time to synergy (months)", "censored", ("L1", "M1")),
-    Metric("reached_synergy", "Probability of reaching synergy", "binary", ("L1",)),
+    Metric("time_to_synergy", "Time to synergy (months)", "censored", ("L1", "M1"),
+           ("collaborative_behaviour",)),
+    Metric("reached_synergy", "Probability of reaching synergy", "binary", ("L1",),
+           ("collaborative_behaviour",)),
     Metric("behaviour_at_horizon", "Collaborative behaviour at the horizon (0-1)",
-           "continuous", ("L1", "P2")),
+           "continuous", ("L1", "P2"), ("collaborative_behaviour",)),
     Metric("performance_at_horizon", "Performance at the horizon (vs baseline)",
-           "continuous", ("L5", "P2")),
+           "continuous", ("L5", "P2"), ("performance",)),
     Metric("cumulative_performance", "Cumulative performance (baseline-months)",
-           "continuous", ("P3", "L5")),
-    Metric("dissolved", "Probability of dissolution", "binary", ("L3",)),
+           "continuous", ("P3", "L5"), ("performance",)),
+    Metric("dissolved", "Probability of dissolution", "binary", ("L3",), ("active",)),
     Metric("months_below_baseline", "Time below baseline performance (months)",
-           "continuous", ("P3",)),
+           "continuous", ("P3",), ("performance",)),
 )}
 """Every metric :func:`compute_metrics` returns, by name."""
 

@@ -373,18 +373,27 @@ def plot_morris(result: pd.DataFrame, ax=None, output: str = "", top: int = 10):
                label="parameter")
     if off.any():
         ax.scatter(r["mu_star"][off], r["sigma"][off], s=22, facecolors="none",
-                   edgecolors="0.5", zorder=3, label="inactive in this scenario")
+                   edgecolors="0.5", zorder=3, label="zero by construction (notes.md)")
     lim = max(float(r["mu_star"].max()), float(r["sigma"].max()), 1e-12) * 1.12
     xs = np.linspace(0, lim, 10)
     for ratio, ls in ((1.0, "-"), (0.5, "--"), (0.1, ":")):
         ax.plot(xs, ratio * xs, color="0.6", lw=0.8, ls=ls, label=f"sigma/mu* = {ratio:g}")
     shown = r.head(top)
     key = []
+    marks: list[list] = []  # [x, y, numbers]: points closer than 3% share one label
     for k, (name, row) in enumerate(shown.iterrows(), start=1):
-        ax.annotate(str(k), (row["mu_star"], row["sigma"]), xytext=(3, 3),
+        x, y = float(row["mu_star"]), float(row["sigma"])
+        near = next((m for m in marks if abs(m[0] - x) < 0.03 * lim
+                     and abs(m[1] - y) < 0.03 * lim), None)
+        if near is None:
+            marks.append([x, y, [k]])
+        else:
+            near[2].append(k)
+        key.append(f"{k:>2}  {name}")
+    for x, y, numbers in marks:
+        ax.annotate(",".join(map(str, numbers)), (x, y), xytext=(3, 3),
                     textcoords="offset points", fontsize=8, fontweight="bold",
                     color="#0b3d6b")
-        key.append(f"{k:>2}  {name}")
     rest = len(r) - len(shown)
     if rest:
         key.append(f"    ({rest} more, smaller mu*)")
@@ -496,8 +505,12 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         res = sobol(problem, func, n, seed=seed)  # warns on unresolved indices
         loose = [f"{name}: {u}" for name, df in res.items() for u in unresolved_indices(df)]
     off = {x.parameter for x in inactive}
-    for df in res.values():
-        df["inactive"] = [name in off for name in df.index]
+    # per output: parameters with no path in the equations to what it is computed from
+    no_path = {o: [x.parameter for x in inactive_parameters(
+        scenario, problem["names"], targets=output_variables(o)) if x.parameter not in off]
+        for o in outputs}
+    for name, df in res.items():
+        df["inactive"] = [p in off or p in no_path[name] for p in df.index]
     out = Path(out_dir)
     atomic_write_text(out / "problem.json", json.dumps(
         {"method": method, "n": n, "seed": seed, "scenario": str(scenario),
@@ -506,7 +519,7 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         safe = name.replace("@", "_at_")
         atomic_write(out / f"{method}_{safe}.csv",
                      lambda p, df=df: df.to_csv(p, float_format="%.6g"))
-    notes = sensitivity_notes(scenario, method, res, inactive, loose)
+    notes = sensitivity_notes(scenario, method, res, inactive, loose, no_path)
     atomic_write_text(out / "notes.md", "\n".join(notes) + "\n")
     if figures:
         import matplotlib
@@ -529,12 +542,21 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
     return res
 
 
+def output_variables(output: str) -> tuple[str, ...]:
+    """The model variables an output is computed from (a metric's, or the variable)."""
+    var, at = parse_output(output)
+    if var in METRICS and at is None:
+        return METRICS[var].variables
+    return (var,)
+
+
 def sensitivity_notes(scenario, method: str, result: Mapping[str, pd.DataFrame],
-                      inactive: Sequence[Inactive], unresolved: Sequence[str] = ()
-                      ) -> list[str]:
+                      inactive: Sequence[Inactive], unresolved: Sequence[str] = (),
+                      no_path: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """What a reader must know before reading the indices: parameters that are
-    inactive in the scenario by construction, parameters that showed no effect in
-    any run without being inactive, and indices the sample does not resolve.
+    inactive in the scenario by construction, parameters with no path in the
+    equations to an output, parameters that showed no effect in any run otherwise,
+    and indices the sample does not resolve.
 
     Returns
     -------
@@ -553,8 +575,16 @@ def sensitivity_notes(scenario, method: str, result: Mapping[str, pd.DataFrame],
         lines.append("")
     off = {x.parameter for x in inactive}
     key = "mu_star" if method == "morris" else "ST"
+    no_path = no_path or {}
     for name, df in result.items():
-        still = [p for p in df.index if p not in off and df.loc[p, key] == 0
+        far = list(no_path.get(name, ()))
+        if far:
+            lines += [f"## No path to {name} (zero effect by construction)", "",
+                      f"The equations give these parameters no path to "
+                      f"{', '.join(output_variables(name))}: they act on other variables "
+                      "only:", "", *[f"- {p}" for p in far], ""]
+        still = [p for p in df.index if p not in off and p not in far
+                 and df.loc[p, key] == 0
                  and (method != "morris" or df.loc[p, "sigma"] == 0)]
         if still:
             lines += [f"## No effect on {name} in any run", "",
