@@ -119,12 +119,14 @@ def fan_chart_figure(ds: xr.Dataset, stock: str, settings: pd.DataFrame,
         if i >= n:
             ax.set_visible(False)
             continue
+        drawn = []
         for lv in levels:
             sel = np.array([k == panels[i] for k in keys])
             if colour:
                 sel &= (settings[colour].astype(str) == lv).to_numpy()
             for j in np.flatnonzero(sel):
                 v = ds[stock].isel(setting=int(j)).transpose("member", "time").values
+                drawn.append(v)
                 c = colours[lv]
                 if len(levels) == 1:
                     plot_fan(t, v, ax=ax, color=c)
@@ -132,6 +134,10 @@ def fan_chart_figure(ds: xr.Dataset, stock: str, settings: pd.DataFrame,
                     ax.fill_between(t, np.quantile(v, 0.25, axis=0),
                                     np.quantile(v, 0.75, axis=0), color=c, alpha=0.2, lw=0)
                     ax.plot(t, np.median(v, axis=0), color=c, lw=2)
+        if len(drawn) > 1 and all(np.array_equal(drawn[0], d) for d in drawn[1:]):
+            ax.text(0.98, 0.04, f"every {colour} alike here (see notes.md)",
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5,
+                    color="0.3")
         if stock == "performance":
             ax.axhline(0, color="0.4", lw=0.8)
         thr = ds.attrs.get("synergy_threshold")
