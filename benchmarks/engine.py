@@ -133,7 +133,7 @@ def peak_flops(lanes: int, threads: int) -> tuple[float, float]:
 def scenario_dicts(n: int, seed: int, random_events: bool) -> list[dict]:
     """Dicts built from the base scenario in a loop: one event each, or one to three
     random events (kind, month, size) as a user exploring timelines would."""
-    from iocdynamics.equations import EVENT_KINDS
+    from iocdynamics.model import EVENT_KINDS
     from iocdynamics.scenario import load_scenario
 
     base = load_scenario(BASE).to_dict()

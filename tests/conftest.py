@@ -8,12 +8,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "experiments" / "scenarios"
-CLAIMS_FILE = ROOT.parent / "shared" / "theory" / "CLAIMS.md"
+CLAIMS_FILE = ROOT / "src" / "iocdynamics" / "model" / "claims.md"
 
 
 @pytest.fixture(scope="session")
 def model():
-    from iocdynamics.equations import build_model
+    from iocdynamics.model import build_model
 
     return build_model()
 

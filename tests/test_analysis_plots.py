@@ -22,7 +22,7 @@ from iocdynamics.cli import main  # noqa: E402
 
 from .conftest import bundled  # noqa: E402
 
-SETTING = {"threshold_steepness": 12.0}
+SETTING: dict[str, float] = {}  # the default constants: the Fig. 5 context is bistable
 
 
 def _lines(ax, gid):
@@ -32,8 +32,8 @@ def _lines(ax, gid):
 
 @pytest.fixture(scope="module")
 def portrait():
-    return phase_data(bundled("imposed_buddying"), n_grid=41, n_basin=9, n_traj=2,
-                      formalisation=0.2, **SETTING)
+    return phase_data(bundled("fig5_voluntary_partnership"), n_grid=41, n_basin=9,
+                      n_traj=2, **SETTING)
 
 
 def test_plotted_nullclines_are_the_computed_ones(portrait):
@@ -49,7 +49,7 @@ def test_plotted_nullclines_are_the_computed_ones(portrait):
 
 
 def test_nullclines_are_zeros_of_the_reduced_field_and_meet_at_equilibria(portrait):
-    system = autonomous_system(bundled("imposed_buddying"), formalisation=0.2, **SETTING)
+    system = autonomous_system(bundled("fig5_voluntary_partnership"), **SETTING)
     q = QuasiSteadyState(system)
     scale = np.nanmax(np.abs(portrait.u))
     for k, name in enumerate(("trust", "faith")):
@@ -85,13 +85,14 @@ def test_fixed_mode_draws_the_frozen_two_stock_field():
 
 
 def test_bifurcation_branches_folds_and_hysteresis():
-    d = continuation(bundled("imposed_buddying"), "formalisation", 0.0, 1.0, **SETTING)
+    d = continuation(bundled("fig5_voluntary_partnership"), "leadership_quality",
+                     0.0, 1.0, **SETTING)
     folds = [t for t in d.tipping_points if t.kind == "fold"]
-    assert folds, "the bistable setting has a tipping point"
+    assert len(folds) == 2, "a fold pair: synergy appears, inertia disappears"
     for b in d.branches:
         for pk, xk in zip(b.p[::5], b.x[::5]):
             assert np.max(np.abs(d.system.rate(xk, [pk]))) < 1e-8
-    hysteresis_sweep(d, bundled("imposed_buddying"), n=11, **SETTING)
+    hysteresis_sweep(d, bundled("fig5_voluntary_partnership"), n=11, **SETTING)
     up, down = d.sweep_up, d.sweep_down
     # every rest state of the sweeps lies on a stable branch
     for ps, xs in (up, down):
@@ -99,9 +100,11 @@ def test_bifurcation_branches_folds_and_hysteresis():
             best = min(np.min(np.max(np.abs(b.x[b.stable] - xk), axis=1))
                        for b in d.branches if b.stable.any())
             assert best < 0.02, pk
-    # hysteresis: at the lower end the up sweep and the down sweep rest apart
+    # hysteresis: somewhere in the range the up sweep and the down sweep rest apart
     i = d.system.index("collaborative_behaviour")
-    assert abs(up[1][0, i] - down[1][-1, i]) > 0.1
+    down_at = dict(zip(np.round(down[0], 9), down[1][:, i]))
+    gaps = [abs(x[i] - down_at[round(pk, 9)]) for pk, x in zip(up[0], up[1])]
+    assert max(gaps) > 0.3
     fig, ax = plt.subplots()
     assert plot_bifurcation(d, "collaborative_behaviour", ax=ax) is ax
     marks = _lines(ax, "tipping_point")
@@ -116,6 +119,12 @@ def test_bifurcation_branches_folds_and_hysteresis():
      "registry bounds"),
     (["bifurcation", "S", "--param", "mandated", "--range", "0", "1"], "'mandated'"),
     (["equilibria", "S", "--set", "formalisation", "7"], "formalisation"),
+    # -o/--output is the figure, as in every command; the old y-axis spelling is refused
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "1",
+      "--output", "collaborative_behaviour"], "the vertical axis is --variable "
+                                              "collaborative_behaviour"),
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "1", "-o", "fig"],
+     "a figure path ends in .png"),
 ])
 def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
     argv = [a if a != "S" else str(bundled("voluntary_buddying")) for a in argv]
@@ -123,6 +132,27 @@ def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err
+
+
+def test_bifurcation_refuses_the_old_figure_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["bifurcation", str(bundled("voluntary_buddying")), "--param", "formalisation",
+              "--range", "0", "1", "--figure", "f.png"])
+    assert "--figure was renamed: use -o/--output" in capsys.readouterr().err
+
+
+def test_every_command_names_its_output_path_dash_o():
+    """One vocabulary: a command that writes a file or folder takes -o/--output."""
+    from iocdynamics.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    writes_nothing = {"validate-case", "check", "explore", "regimes"}  # serve or print only
+    for name, p in sub.choices.items():
+        opts = {o for a in p._actions for o in a.option_strings}
+        if name in writes_nothing:
+            continue
+        assert {"-o", "--output"} <= opts, name
 
 
 def test_equilibria_command_writes_a_table(tmp_path, capsys):

@@ -130,7 +130,9 @@ def test_mandated_system_is_set_up_for_failure():
     assert bad["faith"].iloc[0] < good["faith"].iloc[0]
     assert bad["task_complexity"].iloc[0] > good["task_complexity"].iloc[0]
     assert bad["collaborative_behaviour"].max() < SYNERGY
-    assert (bad["performance"] <= 1e-2).all()
+    # no performance benefit: whatever little capability it accrued stays a small
+    # fraction of what the voluntary partnership achieves
+    assert bad["performance"].max() < 0.25 * good["performance"].iloc[-1]
 
 
 def test_dissolution_is_absorbing():
@@ -185,9 +187,12 @@ def test_confidence_stands_in_for_trust_when_mandated():
     sc = bundled("imposed_buddying")
     none = run(sc, formalisation=0.0, contract_is_binding=0)
     binding = run(sc, formalisation=1.0, contract_is_binding=1)
-    assert binding["confidence"].iloc[-1] > 0.5 > none["confidence"].iloc[-1]
-    assert (binding["risk_tolerance"] - binding["trust"]).iloc[-1] > 0.2
+    year = binding.loc[12.0]
+    assert year["confidence"] > 0.5 > none["confidence"].iloc[-1]
+    assert year["risk_tolerance"] - year["trust"] > 0.1
+    assert year["obligated_behaviour"] > 0.1
     assert binding["risk_tolerance"].iloc[-1] > none["risk_tolerance"].iloc[-1]
+    assert binding["collaborative_behaviour"].iloc[-1] > none["collaborative_behaviour"].iloc[-1]
 
 
 def test_contract_contributes_less_once_trust_has_grown():

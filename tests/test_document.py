@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from iocdynamics.document import equations_markdown
-from iocdynamics.equations import build_model
+from iocdynamics.artefacts import equations_markdown
+from iocdynamics.model import build_model
 
 from .conftest import ROOT
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from iocdynamics import engine
 from iocdynamics.engine import elementary
 from iocdynamics.engine import kernel as kernel_module
-from iocdynamics.equations import EVENT_KINDS
+from iocdynamics.model import EVENT_KINDS
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import CONTRACTS, Scenario
 from iocdynamics.simulation import all_columns, simulate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from iocdynamics.equations import build_model
+from iocdynamics.model import build_model
 from iocdynamics.structure import Auxiliary, Flow, StockFlowModel
 from iocdynamics.units import check_units, parse_units
 

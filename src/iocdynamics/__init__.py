@@ -6,12 +6,13 @@ written once in sympy and projected to Vensim/XMILE files (run by PySD), a fast
 numpy engine, calibration, analysis and policy experiments.
 """
 
-from . import analysis, calibration, experiments
+from . import analysis, calibration, experiments, loops
+from .artefacts import export_models
 from .calibration import calibrate
 from .ensembles import sample_parameters, simulate_ensemble
-from .equations import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .experiments import ExperimentSpec, load_experiment, run_experiment
-from .export import export_models
+from .loops import ensemble_loop_scores, equilibrium_loop_gains, loop_scores
+from .model import EVENT_KINDS, STOCK_COLUMNS, build_model
 from .registry import PARAMETERS, Parameter, defaults, parameters
 from .scenario import Event, LeverChange, Scenario, ScenarioError, load_scenario
 from .simulation import simulate
@@ -25,7 +26,11 @@ __all__ = [
     "analysis",
     "calibrate",
     "calibration",
+    "ensemble_loop_scores",
+    "equilibrium_loop_gains",
     "experiments",
+    "loop_scores",
+    "loops",
     "load_experiment",
     "run_experiment",
     "sample_parameters",

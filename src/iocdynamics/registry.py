@@ -3,7 +3,7 @@
 Each entry is a :class:`Parameter` with a name, units, a default, bounds, a group
 (``context``, ``lever``, ``mechanism`` or ``initial``) and the claim ids of
 ``CLAIMS.md`` it bears on. Everything else is projected from this table: the
-sympy symbols of :mod:`iocdynamics.equations`, the constants (with units and
+sympy symbols of :mod:`iocdynamics.model`, the constants (with units and
 comments) of the generated Vensim and XMILE files, scenario validation, lmfit
 ``Parameters`` and SALib problems.
 
@@ -195,10 +195,19 @@ _MECHANISM = [
        "and resources.", ["P2"]),
     _p("capability_decay_rate", 0.02, 0, 0.5, "1/Month", "mechanism",
        "Fractional rate at which accrued capability is lost.", ["P2"]),
+    _p("experience_time", 24, 2, 60, _T, "mechanism",
+       "Time for experienced trustworthiness to follow the partnership's record of "
+       "joint success (first-order adjustment; lived experience).", ["L1", "I3"]),
+    _p("contract_obsolescence_time", 36, 6, 120, _T, "mechanism",
+       "Time for a formal agreement to lose 63% of its relevance above its floor: early "
+       "contracts cannot anticipate every eventuality (first-order decay).", ["F3"]),
     # weighted averages (the standard SD 'weighted average of effects')
-    _p("weight_trust_anchor", 3.0, 0.05, 5, "Dmnl", "mechanism",
+    _p("weight_trust_anchor", 1.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of the pre-existing relationship (initial trust) in indicated trust.",
        ["I3"]),
+    _p("weight_trust_experience", 2.0, 0.05, 5, "Dmnl", "mechanism",
+       "Weight of experienced trustworthiness (the partnership's own record) in indicated "
+       "trust.", ["L1", "I3"]),
     _p("weight_trust_communication", 1.0, 0.05, 5, "Dmnl", "mechanism",
        "Weight of communication and information sharing in indicated trust.", ["M3"]),
     _p("weight_trust_assimilation", 1.0, 0.05, 5, "Dmnl", "mechanism",
@@ -252,6 +261,25 @@ _MECHANISM = [
     _p("organisation_count_half_saturation", 4, 1, 20, "Dmnl", "mechanism",
        "Partners beyond two at which the scale of the collaboration is half-saturated.",
        ["I1", "M3"]),
+    _p("competitive_failure_rate", 0.3, 0, 1, "1/Month", "mechanism",
+       "Rate of routine joint-task failures (in event sizes per month) when no joint task "
+       "succeeds: competitive behaviour makes tasks fail (the vicious half of the "
+       "trust-building loop).", ["L1", "A1"]),
+    _p("confidence_risk_share", 0.5, 0, 1, "Dmnl", "mechanism",
+       "Largest share of the gap between trust and full risk tolerance that confidence "
+       "can close: a contract cannot anticipate every eventuality, so it never makes "
+       "risk tolerance complete.", ["F1", "F3"]),
+    _p("obligation_share", 0.3, 0, 1, "Dmnl", "mechanism",
+       "Share of full collaborative behaviour that full confidence obliges in a mandated "
+       "or integrative arrangement, bypassing the risk threshold (Fig. 6).", ["F1"]),
+    _p("contract_relevance_floor", 0.3, 0, 1, "Dmnl", "mechanism",
+       "Relevance a formal agreement keeps however old it is.", ["F3"]),
+    _p("distance_relationship_delay", 1.0, 0, 3, "Dmnl", "mechanism",
+       "Extra relationship-building time at full geographical distance, as a multiple of "
+       "the base trust building time.", ["M3"]),
+    _p("scale_relationship_delay", 1.0, 0, 3, "Dmnl", "mechanism",
+       "Extra relationship-building time at the largest scale (size and number of "
+       "organisations), as a multiple of the base trust building time.", ["M3", "T2"]),
     _p("mou_trust_boost", 0.3, 0, 1, "Dmnl", "mechanism",
        "Share of the trust gap closed by a full MoU in a voluntary arrangement.", ["F4"]),
     _p("binding_trust_penalty", 0.3, 0, 1, "Dmnl", "mechanism",
@@ -275,7 +303,7 @@ _MECHANISM = [
     _p("faith_threshold", 0.45, 0.1, 0.9, "Dmnl", "mechanism",
        "Faith at which collaborative behaviour is half its maximum (S-shaped threshold).",
        ["P2", "L1"]),
-    _p("threshold_steepness", 4, 1, 12, "Dmnl", "mechanism",
+    _p("threshold_steepness", 8, 1, 12, "Dmnl", "mechanism",
        "Hill exponent of both S-shaped thresholds (1 gradual, 12 near a switch).", ["L1"]),
     _p("relational_work_share", 0.3, 0, 1, "Dmnl", "mechanism",
        "Share of effort absorbed by managing conflict and building relationships when "
@@ -320,6 +348,14 @@ _MECHANISM = [
     # discrete events: fraction of the gap (up) or level (down) moved per unit event size
     _p("quick_win_trust_effect", 0.15, 0, 0.3, "Dmnl", "mechanism",
        "Share of the trust gap closed by a quick win of size 1.", ["M1"]),
+    _p("quick_win_experience_effect", 0.25, 0, 0.3, "Dmnl", "mechanism",
+       "Share of the experienced-trustworthiness gap closed by a quick win of size 1.",
+       ["M1", "L1"]),
+    _p("task_failure_experience_effect", 0.1, 0, 0.3, "Dmnl", "mechanism",
+       "Share of experienced trustworthiness lost in a task failure of size 1.", ["L1"]),
+    _p("conflict_incident_experience_effect", 0.2, 0, 0.3, "Dmnl", "mechanism",
+       "Share of experienced trustworthiness lost in a conflict incident of size 1 "
+       "('bad blood').", ["A1", "A2"]),
     _p("quick_win_progress_effect", 0.3, 0, 0.3, "Dmnl", "mechanism",
        "Share of the perception-of-progress gap closed by a quick win of size 1.",
        ["M1", "A5"]),

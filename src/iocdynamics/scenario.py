@@ -47,12 +47,14 @@ from typing import Any
 
 import numpy as np
 
-from .engine import time_grid
-from .equations import EVENT_KINDS
+from .engine import save_indices, time_grid
 from .io import read_toml
+from .model import EVENT_KINDS
 from .registry import PARAMETERS, Parameter, defaults
 
 CONTRACTS = ("none", "mou", "binding")
+#: The registry indicators behind the scenario key ``contract``.
+CONTRACT_FLAGS = ("contract_is_mou", "contract_is_binding")
 
 SIMULATION_KEYS = {
     "final_time": (60.0, 1.0, 1200.0, "Month"),
@@ -83,7 +85,7 @@ class Event:
     at : float
         Month at which the event happens (it takes effect at the nearest time step).
     kind : str
-        One of :data:`iocdynamics.equations.EVENT_KINDS`.
+        One of :data:`iocdynamics.model.EVENT_KINDS`.
     size : float
         Magnitude in (0, 1].
     leadership_quality : float, optional
@@ -150,12 +152,35 @@ class Scenario:
         """Validate a scenario given as a (TOML-shaped) mapping."""
         return _parse(data, source)
 
-    def with_values(self, **values: float) -> Scenario:
-        """A copy with some model constants replaced (registry names, validated)."""
+    def with_values(self, **values: float | bool | str) -> Scenario:
+        """A copy with some settings replaced, in the scenario file's words.
+
+        Parameters
+        ----------
+        **values
+            Context and lever names as in the file (``mandated=True``,
+            ``formalisation=0.8``, ``evaluation_interval=1``), ``contract="none"``,
+            ``"mou"`` or ``"binding"``, and any other registry constant (mechanism
+            constants, initial levels). Validated like the file: unknown names,
+            wrong types, values out of range and contradictory contract settings
+            raise :class:`ScenarioError`.
+        """
         new = dict(self.values)
+        where = f"{self.source} (override)"
+        values = dict(values)
+        if "contract" in values:
+            contract = values.pop("contract")
+            flags = sorted(set(CONTRACT_FLAGS) & set(values))
+            if flags:
+                raise ScenarioError(f"{where}: contract = {contract!r} and {', '.join(flags)} "
+                                    "both set the formal agreement; give contract = 'none', "
+                                    "'mou' or 'binding' alone.")
+            new.update(contract_values(contract, where))
         for k, v in values.items():
-            new[k] = _check_value(PARAMETERS.get(k), k, v, f"{self.source} (override)",
-                                  "values")
+            if k not in PARAMETERS:
+                raise _unknown_setting(k, where)
+            new[k] = _check_value(PARAMETERS[k], k, v, where, "values")
+        _check_contract_flags(new, where)
         out = replace(self, values=MappingProxyType(new))
         _check_time_step(out)
         return out
@@ -204,11 +229,14 @@ class Scenario:
                 arr[k:] = value
         return out
 
+    def contract(self) -> str:
+        """The formal agreement at the start: ``"none"``, ``"mou"`` or ``"binding"``."""
+        return contract_name(self.values)
+
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a TOML-shaped dict (all values explicit)."""
         v = self.values
-        contract = ("binding" if v["contract_is_binding"] else
-                    "mou" if v["contract_is_mou"] else "none")
+        contract = self.contract()
         d: dict[str, Any] = {"name": self.name, "description": self.description,
                              "claims": list(self.claims),
                              "simulation": {"final_time": self.final_time,
@@ -228,11 +256,55 @@ class Scenario:
         return d
 
 
+def contract_values(contract: str, where: str = "contract") -> dict[str, float]:
+    """The two registry indicators a contract word sets.
+
+    Parameters
+    ----------
+    contract : {"none", "mou", "binding"}
+    where : str
+        Where the word was read, for the error message.
+
+    Returns
+    -------
+    dict
+        ``{"contract_is_mou": 0 or 1, "contract_is_binding": 0 or 1}``.
+    """
+    if contract not in CONTRACTS:
+        raise ScenarioError(f"{where}: contract = {contract!r} is not allowed; use one of "
+                            f"{', '.join(repr(c) for c in CONTRACTS)}.")
+    return {"contract_is_mou": float(contract == "mou"),
+            "contract_is_binding": float(contract == "binding")}
+
+
+def contract_name(values: Mapping[str, float]) -> str:
+    """The contract word (``"none"``, ``"mou"``, ``"binding"``) of registry values."""
+    return ("binding" if values["contract_is_binding"] else
+            "mou" if values["contract_is_mou"] else "none")
+
+
+def _check_contract_flags(values: Mapping[str, float], where: str) -> None:
+    if values["contract_is_mou"] and values["contract_is_binding"]:
+        raise ScenarioError(
+            f"{where}: contract_is_mou = 1 and contract_is_binding = 1 together describe no "
+            "agreement the model knows (an agreement is either a memorandum of understanding "
+            "or a binding contract); set contract = 'mou' or contract = 'binding'.")
+
+
+def _unknown_setting(key: str, where: str) -> ScenarioError:
+    close = difflib.get_close_matches(key, [*PARAMETERS, "contract"], n=3)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return ScenarioError(
+        f"{where}: unknown setting '{key}'.{hint} Settings are the scenario file's "
+        "[context] and [levers] names (e.g. mandated=True, formalisation=0.8), "
+        "contract='none' | 'mou' | 'binding', and the model's constants "
+        "(`iocdyn equations` lists every one with its range).")
+
+
 def _lever_values(lever: str, value) -> dict[str, float]:
     """Registry values set by one lever value (``contract`` sets two indicators)."""
     if lever == "contract":
-        return {"contract_is_mou": float(value == "mou"),
-                "contract_is_binding": float(value == "binding")}
+        return contract_values(value)
     return {lever: float(value)}
 
 
@@ -344,11 +416,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
         values[k] = _check_value(PARAMETERS[k], k, v, source, "context")
     for k, v in _table(data, "levers", source).items():
         if k == "contract":
-            if v not in CONTRACTS:
-                raise ScenarioError(f"{source}: [levers] contract = {v!r} is not allowed; "
-                                    f"use one of {', '.join(repr(c) for c in CONTRACTS)}.")
-            values["contract_is_mou"] = float(v == "mou")
-            values["contract_is_binding"] = float(v == "binding")
+            values.update(contract_values(v, f"{source}: [levers]"))
             continue
         if k not in _SCENARIO_LEVERS:
             raise _unknown(k, _SCENARIO_LEVERS, "[levers]", source)
@@ -441,6 +509,8 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
                                 "time step; merge them into one event or space them apart.")
         seen[key] = ev
     _check_time_step(sc)
+    _check_clock(sc)
+    _check_timing(sc)
     return sc
 
 
@@ -453,7 +523,14 @@ def shortest_time_constant(values: Mapping[str, float]) -> float:
             v["behaviour_adjustment_time"], v["performance_adjustment_time"],
             v["vision_adjustment_time"], v["assimilation_time"],
             v["ambition_adjustment_time"], v["dwell_recovery_time"],
-            1.0 / (v["capability_accrual_rate"] + v["capability_decay_rate"])]
+            1.0 / (v["capability_accrual_rate"] + v["capability_decay_rate"]),
+            v["contract_obsolescence_time"]]
+    # stocks drained by routine task failures as well as by their own adjustment
+    fail = v["competitive_failure_rate"]
+    for tau, effect in ((v["experience_time"], "task_failure_experience_effect"),
+                        (v["conflict_adjustment_time"], "task_failure_conflict_effect"),
+                        (v["informal_perception_time"], "task_failure_progress_effect")):
+        taus.append(1.0 / (1.0 / tau + fail * v[effect]))
     if v["evaluation_effectiveness"] > 0:
         taus.append(v["evaluation_round_duration"] / v["evaluation_effectiveness"])
     return min(taus)
@@ -466,3 +543,39 @@ def _check_time_step(sc: Scenario) -> None:
             f"{sc.source}: [simulation] time_step = {_fmt(sc.time_step)} is too long for "
             f"the shortest adjustment time of this scenario ({_fmt(tau)} months); Euler "
             f"integration needs time_step <= {_fmt(tau / 2)} to keep the stocks in bounds.")
+
+
+def _check_clock(sc: Scenario) -> None:
+    """The clock reaches ``final_time`` and every save time in whole steps (repeated
+    addition of a step that is not a binary fraction drifts off the grid)."""
+    grid = sc.grid()
+    n = int(round(sc.final_time / sc.time_step))
+    ok = len(grid) == n + 1 and abs(grid[-1] - sc.final_time) <= sc.time_step * 1e-6
+    if ok:
+        try:
+            save_indices(grid, sc.save_times(), sc.time_step)
+        except ValueError:
+            ok = False
+    if not ok:
+        exact = 2.0 ** math.floor(math.log2(sc.time_step))
+        raise ScenarioError(
+            f"{sc.source}: [simulation] time_step = {_fmt(sc.time_step)}: adding it "
+            f"{n} times does not land on the save times up to final_time = "
+            f"{_fmt(sc.final_time)} in floating point; use a power of two such as "
+            f"time_step = {_fmt(exact)} (exact in binary, so the clock stays on the grid).")
+
+
+def _check_timing(sc: Scenario) -> None:
+    """Every event and lever change takes effect before the last time step: a change
+    at the last step would act after the run ends, i.e. silently have no effect."""
+    n = int(round(sc.final_time / sc.time_step))
+    latest = sc.final_time - sc.time_step / 2
+    items = [(f"event {i}", e.at) for i, e in enumerate(sc.events, start=1)]
+    items += [(f"lever change {i}", c.at) for i, c in enumerate(sc.lever_changes, start=1)]
+    for where, at in items:
+        if int(round(at / sc.time_step)) >= n:
+            raise ScenarioError(
+                f"{sc.source}: {where}: at = {_fmt(at)} falls on the last time step "
+                f"(final_time = {_fmt(sc.final_time)}, time_step = {_fmt(sc.time_step)}), "
+                f"where it would have no effect; allowed: at < {_fmt(latest)} "
+                "(final_time - time_step/2), or extend final_time.")

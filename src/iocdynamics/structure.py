@@ -41,6 +41,7 @@ class Auxiliary:
     units: str
     description: str
     claims: tuple[str, ...] = ()
+    sector: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Flow:
     claims: tuple[str, ...]
     stock: str
     direction: Literal["in", "out"] = "in"
+    sector: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Stock:
     claims: tuple[str, ...] = ()
     lower: float | None = 0.0
     upper: float | None = 1.0
+    sector: str = ""
 
 
 @dataclass(frozen=True)

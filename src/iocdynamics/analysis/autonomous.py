@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import qmc
 
-from ..equations import build_model
+from ..model import build_model
 from ..registry import PARAMETERS
 from ..scenario import Scenario, load_scenario
 from ..structure import TIME

@@ -99,6 +99,30 @@ def _check_pair(system: VectorField, x: str, y: str) -> None:
         raise ValueError(f"--x and --y must differ (both are {x!r})")
 
 
+def _check_fixed(system: VectorField, fixed: Mapping[str, float], mode: str, x: str,
+                 y: str) -> None:
+    """``--fix STOCK VALUE`` pairs: fixed mode only, stocks other than x and y, within
+    the stock's bounds."""
+    if not fixed:
+        return
+    if mode != "fixed":
+        raise ValueError(f"--fix {' '.join(fixed)}: held values are only used with --mode "
+                         f"fixed (in --mode {mode} the other stocks follow their "
+                         "quasi-steady state); add --mode fixed or drop --fix")
+    for name, value in fixed.items():
+        if name not in system.states:
+            raise KeyError(f"--fix {name} {value:g}: {name!r} is not a stock of the "
+                           f"autonomous model; choose one of {', '.join(system.states)}")
+        if name in (x, y):
+            raise ValueError(f"--fix {name} {value:g}: {name} is on an axis of the portrait "
+                             "(--x/--y), so it cannot be held; fix another stock")
+        i = system.index(name)
+        lo, hi = float(system.lower[i]), float(system.upper[i])
+        if not (np.isfinite(value) and lo <= value <= hi):
+            raise ValueError(f"--fix {name} {value:g} is out of range; {name} lies between "
+                             f"{lo:g} and {hi:g}")
+
+
 def _zero_lines(xs, ys, z) -> list[np.ndarray]:
     import contourpy
 
@@ -149,6 +173,7 @@ def phase_data(scenario, x: str = "trust", y: str = "faith", mode: str = "qss",
         sc = sc.with_values(**values)
     full = autonomous_system(sc)
     _check_pair(full, x, y)
+    _check_fixed(full, fixed or {}, mode, x, y)
     ix, iy = full.index(x), full.index(y)
     xs = np.linspace(full.lower[ix], full.upper[ix], n_grid)
     ys = np.linspace(full.lower[iy], full.upper[iy], n_grid)

@@ -5,6 +5,7 @@ A config is a TOML file (paths in it are relative to the file)::
     name = "bundled"                 # results go to <output_dir>/<name>/
     cases = ["cases/*.toml"]         # case files or glob patterns
     engine = "fast"                  # "fast" (vectorised numpy/numba) or "pysd"
+    # model = "mine.mdl"             # optional: an edited copy of ioc.mdl, run by PySD
     seed = 20210602                  # every random draw derives from it
     time_step = 0.25                 # months; checked against the free bounds
     output_dir = "results"
@@ -57,7 +58,6 @@ import glob
 import hashlib
 import itertools
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from ..io import OutputError, check_output_folder, parse_toml, plain_name_problem
 from ..registry import PARAMETERS
 from ..scenario import shortest_time_constant
 from .likelihood import LINKS
@@ -166,6 +167,7 @@ class CalibrationConfig:
     description: str = ""
     cases: tuple[Path, ...] = ()
     engine: str = "fast"
+    model: Path | None = None
     seed: int = 0
     time_step: float = 0.25
     output_dir: Path = Path("calibration/results")
@@ -190,10 +192,12 @@ class CalibrationConfig:
         return replace(self, **changes)
 
 
-TOP_KEYS = ("name", "description", "cases", "engine", "seed", "time_step", "output_dir",
+TOP_KEYS = ("name", "description", "cases", "engine", "model", "seed", "time_step", "output_dir",
             "likelihood", "parameters", "case_parameters", "search", "uncertainty",
             "posterior", "validation")
 ENGINES = ("fast", "pysd")
+MAX_STARTS = 100_000
+"""Upper bound of ``[search] n_starts`` (each start simulates every case once)."""
 
 
 def _err(source: str, where: str, msg: str) -> ConfigError:
@@ -217,6 +221,14 @@ def _number(d: Mapping, key: str, default, where: str, source: str, lo=-math.inf
         kind = "a whole number" if integer else "a number"
         raise _err(source, f"{where} {key}", f"{v!r} must be {kind} from {lo:g} to {hi:g}")
     return int(v) if integer else float(v)
+
+
+def _boolean(d: Mapping, key: str, default: bool, where: str, source: str) -> bool:
+    v = d.get(key, default)
+    if not isinstance(v, bool):
+        raise _err(source, f"{where} {key}", f"{v!r} must be true or false (TOML booleans, "
+                                             "without quotes)")
+    return v
 
 
 def _prior(spec: Any, where: str, source: str) -> Prior:
@@ -306,10 +318,7 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
             raw_bytes = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from exc
-        try:
-            data = tomllib.loads(raw_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        data = parse_toml(raw_bytes, path, ConfigError)
         source, base, sha = str(path), path.parent, hashlib.sha256(raw_bytes).hexdigest()
     elif isinstance(config, Mapping):
         data, source, base = config, "<config>", Path(base_dir or ".")
@@ -320,8 +329,10 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     _check_keys(data, TOP_KEYS, "top level", source)
 
     name = data.get("name", Path(source).stem if source != "<config>" else "calibration")
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
-        raise _err(source, "name", f"{name!r} must be a simple folder name")
+    problem = plain_name_problem(name)
+    if problem:
+        raise _err(source, "name", f"{name!r} {problem}; the results go to "
+                                   "<output_dir>/<name>/, e.g. name = \"bundled\"")
     patterns = data.get("cases", [])
     if isinstance(patterns, str):
         patterns = [patterns]
@@ -337,13 +348,33 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     engine = data.get("engine", "fast")
     if engine not in ENGINES:
         raise _err(source, "engine", f"{engine!r} must be one of {', '.join(ENGINES)}")
+    model = data.get("model")
+    if model is not None:
+        if not isinstance(model, str) or Path(model).suffix.lower() not in (".mdl", ".xmile"):
+            raise _err(source, "model", f"{model!r} must be the path of a .mdl or .xmile "
+                                        "file (an edited copy of ioc.mdl)")
+        model = Path(model) if Path(model).is_absolute() else base / model
+        if not model.is_file():
+            raise _err(source, "model", f"{str(model)!r}: no such model file")
+        if data.get("engine", "pysd") != "pysd":
+            raise _err(source, "engine", f"{engine!r}: a model file runs through PySD; "
+                                         "set engine = \"pysd\" or leave engine out")
+        engine = "pysd"
     seed = _number(data, "seed", 0, "", source, 0, 2**32 - 1, integer=True)
     time_step = _number(data, "time_step", 0.25, "", source, 1e-3, 1.0)
     out = data.get("output_dir", "results")
-    if not isinstance(out, str):
-        raise _err(source, "output_dir", "must be a folder path")
+    if not isinstance(out, str) or not out:
+        raise _err(source, "output_dir", f"{out!r} must be a folder path (a string)")
     output_dir = Path(out) if Path(out).is_absolute() else base / out
+    try:
+        check_output_folder(output_dir, "output_dir")
+    except OutputError as exc:
+        raise _err(source, "output_dir", f"{out!r}: {exc}") from None
 
+    for table in ("likelihood", "search", "uncertainty", "posterior", "validation"):
+        if not isinstance(data.get(table, {}), Mapping):
+            raise _err(source, table, f"{data[table]!r} must be a table: write [{table}] "
+                                      "with its keys on the lines below")
     lik = data.get("likelihood", {})
     _check_keys(lik, ("link", "spread", "estimate_spread", "spread_bounds", "cutpoints",
                       "confidence"), "[likelihood]", source)
@@ -351,13 +382,13 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     if link not in LINKS:
         raise _err(source, "[likelihood] link", f"{link!r} must be one of {LINKS}")
     spread = _number(lik, "spread", 0.5, "[likelihood]", source, 1e-3, 10)
-    est_spread = lik.get("estimate_spread", False)
-    if not isinstance(est_spread, bool):
-        raise _err(source, "[likelihood] estimate_spread", "must be true or false")
+    est_spread = _boolean(lik, "estimate_spread", False, "[likelihood]", source)
     sb = lik.get("spread_bounds", [0.05, 3.0])
-    if not (isinstance(sb, list) and len(sb) == 2 and 0 < sb[0] < sb[1]):
-        raise _err(source, "[likelihood] spread_bounds", "must be [lower, upper] with "
-                                                         "0 < lower < upper")
+    if not (isinstance(sb, list) and len(sb) == 2 and all(
+            not isinstance(b, bool) and isinstance(b, (int, float)) and math.isfinite(b)
+            for b in sb) and 0 < sb[0] < sb[1]):
+        raise _err(source, "[likelihood] spread_bounds", f"{sb!r} must be [lower, upper], "
+                   "two numbers with 0 < lower < upper, e.g. [0.05, 3.0]")
     if est_spread and not sb[0] <= spread <= sb[1]:
         raise _err(source, "[likelihood] spread", "must lie within spread_bounds")
     cut = lik.get("cutpoints", "fixed")
@@ -397,7 +428,7 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     search = SearchSettings(
         method, _number(s, "max_iterations", 30, "[search]", source, 1, 10**5, True),
         _number(s, "population", 10, "[search]", source, 2, 1000, True),
-        _number(s, "n_starts", 64, "[search]", source, 1, 10**6, True),
+        _number(s, "n_starts", 64, "[search]", source, 1, MAX_STARTS, True),
         _number(s, "n_polish", 2, "[search]", source, 1, 1000, True),
         _number(s, "polish_max_nfev", 300, "[search]", source, 1, 10**6, True))
 
@@ -407,7 +438,7 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     prof = u.get("profile", "all")
     free_names = {p.name for p in shared}
     if isinstance(prof, list):
-        bad = [n for n in prof if n not in free_names]
+        bad = [n for n in prof if not isinstance(n, str) or n not in free_names]
         if bad:
             raise _err(source, "[uncertainty] profile", f"{bad} are not shared free "
                                                         "parameters of [parameters]")
@@ -422,7 +453,7 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     pst = data.get("posterior", {})
     _check_keys(pst, ("enabled", "walkers", "steps", "burn", "thin"), "[posterior]", source)
     post = PosteriorSettings(
-        bool(pst.get("enabled", False)),
+        _boolean(pst, "enabled", False, "[posterior]", source),
         _number(pst, "walkers", 16, "[posterior]", source, 2, 10**4, True),
         _number(pst, "steps", 400, "[posterior]", source, 1, 10**7, True),
         _number(pst, "burn", 100, "[posterior]", source, 0, 10**7, True),
@@ -434,12 +465,13 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
 
     cfg = CalibrationConfig(
         name=name, description=str(data.get("description", "")), cases=tuple(cases),
-        engine=engine, seed=seed, time_step=time_step, output_dir=output_dir, link=link,
+        engine=engine, model=model, seed=seed, time_step=time_step, output_dir=output_dir,
+        link=link,
         spread=spread, estimate_spread=est_spread, spread_bounds=(float(sb[0]), float(sb[1])),
         cutpoints=cut, confidence=conf, shared=shared, case_specific=specific,
         search=search, uncertainty=unc, posterior=post,
-        leave_one_out=bool(v.get("leave_one_out", False)), source=source, sha256=sha,
-        raw=dict(data))
+        leave_one_out=_boolean(v, "leave_one_out", False, "[validation]", source),
+        source=source, sha256=sha, raw=dict(data))
     check_time_step(cfg)
     return cfg
 

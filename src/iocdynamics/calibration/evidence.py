@@ -14,9 +14,16 @@ collaboration as a reviewer can audit it::
     start_date = "2016-01"             # optional; lets items give a date
     provenance = "Coded from ...; illustrative."
 
+    consensus = "agreed"               # several coders: "agreed" or "each_coder"
+
     [[sources]]
     ref = "aunger2021"
     citation = "Aunger JA, et al. ... BMC Health Serv Res 21:602"
+    doi = "10.1186/s12913-021-06630-x" # optional; marks the model's own source
+
+    [[sources]]
+    ref = "murray2018"                 # a primary study reported by aunger2021
+    citation = "Murray, D'Aunno and Lewis (2018) ..., ref. [42] of aunger2021"
 
     [context]                          # scenario context (registry names)
     mandated = {value = false, source = {ref = "aunger2021", locator = "p. 12",
@@ -38,11 +45,30 @@ collaboration as a reviewer can audit it::
     level = "high"                     # a label or the number on the variable's scale
     coder = "JA"
     confidence = 0.75                  # (0, 1], or "low" | "medium" | "high"
-    source = {ref = "aunger2021", locator = "p. 12", quote = "..."}
+    source = {ref = "aunger2021", locator = "p. 12", quote = "...",
+              study = "murray2018"}    # study: the primary study a secondary source reports
+    claims = ["I3", "T1"]              # ids of the project's claims list (model/claims.md)
+    evidence = "secondary"             # primary | secondary | hypothesis | illustrative
+    time_basis = "sequence"            # stated | sequence | assumed
+    time_reason = "after the merger the text dates to 2016"
+    rationale = "'good relationships' is the codebook's anchor of trust level 4"
+    anchor_reason = "..."              # only to code against a codebook anchor
+    segment = "S12"                    # optional: the coded segment (several coders)
 
 :func:`load_case` checks everything and either returns a complete
 :class:`Case` or raises :class:`CaseError` listing every problem with the file,
-the entry and the fix; it never returns part of a case.
+the entry and the fix; it never returns part of a case. Beyond the schema it
+enforces the codebook's rules: every observation says what it rests on (claims,
+kind of evidence, basis of its time, rationale); a quote that sets an input is
+never also a target; a level that contradicts a codebook anchor needs a stated
+reason; an assumed time caps the confidence at :data:`ASSUMED_TIME_MAX_CONFIDENCE`.
+
+Several coders may code the same unit (a variable at a time, or a named
+``segment``); ``[case] consensus`` says what the fit uses: ``"agreed"`` -- one
+level per unit, from a row with ``coder = "agreed"`` where the coders differ --
+or ``"each_coder"`` -- every coder's code, each weighted ``1 / (coders of the
+unit)``. :attr:`Case.codes` keeps every code; :attr:`Case.observations` is what
+the fit uses.
 """
 
 from __future__ import annotations
@@ -53,11 +79,12 @@ import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..equations import EVENT_KINDS
+from ..io import decode_text
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import (
     CONTRACTS,
@@ -68,18 +95,51 @@ from ..scenario import (
 from .scales import Scale, scale_of
 
 CASE_KEYS = ("id", "title", "collaboration_type", "country", "sector", "arrangement",
-             "horizon", "start_date", "provenance", "coders", "notes")
+             "horizon", "start_date", "provenance", "coders", "consensus", "basis",
+             "notes")
+#: What a case file rests on (``[case] basis``).
+BASES = {"case study": "the study of one real collaboration (primary or as reported)",
+         "type sketch": "a description of a type of collaboration, not one collaboration",
+         "illustrative example": "an example made up to illustrate the theory"}
 REQUIRED_CASE_KEYS = ("id", "title", "collaboration_type", "country", "sector",
                       "arrangement", "horizon", "provenance")
 TOP_KEYS = ("case", "sources", "context", "levers", "parameters", "events",
             "lever_changes", "observations")
 ARRANGEMENTS = ("voluntary", "mandated")
 CONFIDENCE_LABELS = {"low": 1 / 3, "medium": 2 / 3, "high": 1.0}
-SOURCE_KEYS = ("ref", "locator", "quote")
+SOURCE_KEYS = ("ref", "locator", "quote", "study")
+SOURCES_KEYS = ("ref", "citation", "url", "doi", "note")
 OBSERVATION_KEYS = ("variable", "at", "date", "level", "coder", "confidence", "source",
-                    "note")
+                    "claims", "evidence", "time_basis", "time_reason", "rationale",
+                    "anchor_reason", "segment", "note")
+EVIDENCE_KINDS = {
+    "primary": "the source is the study of this collaboration itself (interviews, "
+               "documents, observation)",
+    "secondary": "a source reporting a named primary study (source.study)",
+    "hypothesis": "the authors' prediction or theory ('is likely to', an example "
+                  "figure), not an observation of this collaboration",
+    "illustrative": "the coder's illustration of a general statement",
+    "synthetic": "generated from known parameter values (for checking the calibrator)",
+}
+TIME_BASES = {
+    "stated": "the text dates it or places it at the start or end",
+    "sequence": "the text orders it relative to dated or placed events",
+    "assumed": "the coder's placement; caps the confidence",
+}
+#: Highest confidence a code with ``time_basis = "assumed"`` may carry.
+ASSUMED_TIME_MAX_CONFIDENCE = 0.5
+CONSENSUS_RULES = ("agreed", "each_coder")
+#: Coder name of the consensus level of a unit under ``consensus = "agreed"``.
+AGREED = "agreed"
+#: DOIs of the texts the model's structure was distilled from (``model/claims.md``): codes
+#: resting on them test the model against its own source.
+MODEL_SOURCE_DOIS = frozenset({"10.1186/s12913-021-06630-x"})
+_CLAIM_ID = re.compile(r"^[A-Z]\d+$")
 CASE_EVENT_KEYS = tuple(k for k in EVENT_KEYS if k != "at") + ("at", "date", "source")
 LEVER_CHANGE_KEYS = ("at", "date", "lever", "value", "source", "note")
+DEFAULT_TIME_STEP = 0.125
+"""Time step (months) a case is checked with when it is loaded (a calibration
+checks again with its own ``time_step``)."""
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONTEXT = [p.name for p in PARAMETERS.values() if p.group == "context"]
 _LEVERS = ["contract"] + [p.name for p in PARAMETERS.values()
@@ -106,11 +166,14 @@ class Source:
     ref: str
     locator: str
     quote: str = ""
+    study: str = ""
 
     def to_dict(self) -> dict[str, str]:
         d = {"ref": self.ref, "locator": self.locator}
         if self.quote:
             d["quote"] = self.quote
+        if self.study:
+            d["study"] = self.study
         return d
 
 
@@ -146,6 +209,20 @@ class Observation:
     note : str
     entry : int
         1-based position in the file's ``[[observations]]`` (for messages).
+    claims : tuple of str
+        Claim ids (the project's claims list) the code bears on.
+    evidence : str
+        One of :data:`EVIDENCE_KINDS`.
+    time_basis, time_reason : str
+        One of :data:`TIME_BASES`, and why the code sits at this time.
+    rationale : str
+        One line from the quote to the level.
+    anchor_reason : str
+        Why the level departs from a codebook anchor (empty if it does not).
+    segment : str
+        The coded segment (units of agreement); empty: the variable at the time.
+    weight : float
+        Weight of the code in the likelihood (``1 / coders`` under ``each_coder``).
     """
 
     variable: str
@@ -156,6 +233,20 @@ class Observation:
     source: Source
     note: str = ""
     entry: int = 0
+    claims: tuple[str, ...] = ()
+    evidence: str = ""
+    time_basis: str = ""
+    time_reason: str = ""
+    rationale: str = ""
+    anchor_reason: str = ""
+    segment: str = ""
+    weight: float = 1.0
+
+    @property
+    def unit(self) -> tuple:
+        """What several coders code alike: the segment, else the variable at the time."""
+        return ("segment", self.segment) if self.segment else \
+            (self.variable, round(self.time, 6))
 
     @property
     def scale(self) -> Scale:
@@ -192,9 +283,22 @@ class Case:
     observations: tuple[Observation, ...]
     coders: tuple[str, ...] = ()
     notes: str = ""
+    codes: tuple[Observation, ...] = ()
+    consensus: str = "agreed"
+    basis: str = "case study"
+    source_dois: Mapping[str, str] = field(default_factory=dict)
     path: str = "<dict>"
     sha256: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def coder_names(self) -> tuple[str, ...]:
+        """Coders of the codes (the consensus rows excluded), in order of appearance."""
+        return tuple(dict.fromkeys(o.coder for o in self.codes if o.coder != AGREED))
+
+    def is_model_source(self, ref: str) -> bool:
+        """Whether ``ref`` is a text the model's structure was distilled from."""
+        return self.source_dois.get(ref, "").lower() in MODEL_SOURCE_DOIS
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -209,7 +313,7 @@ class Case:
             names |= {"contract_is_mou", "contract_is_binding"} if k == "contract" else {k}
         return frozenset(names)
 
-    def scenario_dict(self, time_step: float = 0.125,
+    def scenario_dict(self, time_step: float = DEFAULT_TIME_STEP,
                       save_interval: float | None = None) -> dict[str, Any]:
         """The case as a scenario mapping (see :mod:`iocdynamics.scenario`)."""
         return {
@@ -223,7 +327,7 @@ class Case:
             "lever_changes": [dict(c) for c in self.lever_changes],
         }
 
-    def scenario(self, time_step: float = 0.125,
+    def scenario(self, time_step: float = DEFAULT_TIME_STEP,
                  save_interval: float | None = None) -> Scenario:
         """The validated :class:`~iocdynamics.scenario.Scenario` of the case."""
         return Scenario.from_dict(self.scenario_dict(time_step, save_interval),
@@ -249,8 +353,10 @@ def load_case(path: str | Path) -> Case:
     except OSError as exc:
         raise CaseError(str(path), [("file", f"cannot read it ({exc.strerror})")]) from exc
     try:
-        data = tomllib.loads(data_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(decode_text(data_bytes, path, _Undecodable))
+    except _Undecodable as exc:
+        raise CaseError(str(path), [("file", str(exc).removeprefix(f"{path}: "))]) from None
+    except tomllib.TOMLDecodeError as exc:
         raise CaseError(str(path), [("file", f"not valid TOML: {exc}")]) from exc
     return parse_case(data, source=str(path), sha256=hashlib.sha256(data_bytes).hexdigest())
 
@@ -276,6 +382,43 @@ def load_cases(paths: Iterable[str | Path]) -> list[Case]:
     return cases
 
 
+class _Undecodable(ValueError):
+    pass
+
+
+def event_time_problems(horizon: float, events: Sequence[Mapping[str, Any]],
+                        changes: Sequence[Mapping[str, Any]], time_step: float
+                        ) -> list[tuple[str, str]]:
+    """``(entry, reason)`` for each event or lever change that would take effect only
+    at the horizon's time step, i.e. after the observed period (no effect on the fit).
+
+    Events act from the nearest time step, so ``at`` must be below
+    ``horizon - time_step / 2``.
+    """
+    n = int(round(horizon / time_step))
+    latest = horizon - time_step / 2
+    out = []
+    for what, items in (("event", events), ("lever change", changes)):
+        for i, e in enumerate(items, start=1):
+            at = float(e["at"])
+            if int(round(at / time_step)) >= n:
+                out.append((f"{what} {i}", f"at = {at:g} months falls on the time step of "
+                            f"the horizon ({horizon:g} months, time step {time_step:g}), "
+                            "where it would act after the observed period and have no "
+                            f"effect; allowed: at < {latest:g} (horizon - time_step/2), or "
+                            "extend [case] horizon"))
+    return out
+
+
+def check_event_times(cases: Sequence[Case], time_step: float) -> None:
+    """Raise :class:`CaseError` for the first case with an event or lever change that
+    the simulation at ``time_step`` would place after its horizon."""
+    for c in cases:
+        problems = event_time_problems(c.horizon, c.events, c.lever_changes, time_step)
+        if problems:
+            raise CaseError(c.path, problems)
+
+
 def check_unique_ids(cases: Sequence[Case]) -> None:
     """Raise :class:`CaseError` if two cases share an id."""
     seen: dict[str, str] = {}
@@ -287,9 +430,57 @@ def check_unique_ids(cases: Sequence[Case]) -> None:
         seen[c.id] = c.path
 
 
-def parse_case(data: Mapping[str, Any], source: str = "<dict>", sha256: str = "") -> Case:
-    """Check a TOML-shaped mapping and build a :class:`Case` (all or nothing)."""
-    p = _Parser(source)
+def _closest_scale(variable: str) -> tuple[str, Scale] | None:
+    """The codable variable closest to a misspelt one, with its scale."""
+    import difflib
+
+    from .scales import VARIABLE_SCALES
+
+    close = difflib.get_close_matches(variable, list(VARIABLE_SCALES), n=1)
+    return (close[0], VARIABLE_SCALES[close[0]]) if close else None
+
+
+_CLAIMS_CACHE: dict[str, tuple[frozenset[str] | None, str]] = {}
+
+
+def known_claim_ids() -> tuple[frozenset[str] | None, str]:
+    """The claim ids a case may cite, and where they were read.
+
+    Read through :func:`iocdynamics.claims.read_claims` (the project's claims
+    list); failing that, from the generated ``docs/claims.md`` of the checkout.
+    ``(None, reason)`` when neither is available: ids are then checked for form
+    only.
+    """
+    if "ids" in _CLAIMS_CACHE:
+        return _CLAIMS_CACHE["ids"]
+    out: tuple[frozenset[str] | None, str] = (None, "no claims list found: claim ids "
+                                              "are checked for form only")
+    try:
+        from ..claims import default_claims_file, read_claims
+
+        out = (frozenset(read_claims()), str(default_claims_file()))
+    except (ImportError, OSError, ValueError):
+        doc = Path(__file__).resolve().parents[3] / "docs" / "claims.md"
+        try:
+            ids = re.findall(r"^## ([A-Z]\d+)\s*$", doc.read_text(encoding="utf-8"),
+                             flags=re.M)
+            if ids:
+                out = (frozenset(ids), str(doc))
+        except OSError:
+            pass
+    _CLAIMS_CACHE["ids"] = out
+    return out
+
+
+def parse_case(data: Mapping[str, Any], source: str = "<dict>", sha256: str = "",
+               claim_ids: Iterable[str] | None = None) -> Case:
+    """Check a TOML-shaped mapping and build a :class:`Case` (all or nothing).
+
+    ``claim_ids`` are the claim ids an observation may cite (default:
+    :func:`known_claim_ids`).
+    """
+    ids = frozenset(claim_ids) if claim_ids is not None else known_claim_ids()[0]
+    p = _Parser(source, ids)
     case = p.parse(data, sha256)
     if p.problems:
         raise CaseError(source, p.problems)
@@ -320,8 +511,9 @@ def parse_date(value: Any) -> _dt.date:
 
 
 class _Parser:
-    def __init__(self, source: str):
+    def __init__(self, source: str, claim_ids: frozenset[str] | None = None):
         self.source = source
+        self.claim_ids = claim_ids
         self.problems: list[tuple[str, str]] = []
 
     def bad(self, entry: str, reason: str) -> None:
@@ -361,7 +553,12 @@ class _Parser:
         if not isinstance(quote, str):
             self.bad(entry, "source quote must be a string")
             ok = False
-        return Source(ref, loc.strip(), " ".join(quote.split())) if ok else None
+        study = s.get("study", "")
+        if study and (not isinstance(study, str) or study not in refs):
+            self.bad(entry, f"source study {study!r} is not in [[sources]] (known: "
+                            f"{', '.join(refs) or 'none'}); add the primary study there")
+            ok = False
+        return Source(ref, loc.strip(), " ".join(quote.split()), study or "") if ok else None
 
     def _time(self, d: Mapping, entry: str, start: _dt.date | None, horizon: float | None,
               inclusive: bool) -> float | None:
@@ -445,6 +642,144 @@ class _Parser:
             out[key] = Coded(value, src, assumed)
         return out
 
+    def _what(self, o: Mapping, entry: str, src: Source | None, conf: Any
+              ) -> dict[str, Any] | None:
+        """The fields that say what an observation is; ``None`` if any is wrong."""
+        ok = True
+        evidence = o.get("evidence")
+        if evidence not in EVIDENCE_KINDS:
+            self.bad(entry, f"evidence = {evidence!r} must be one of "
+                            + "; ".join(f"{k!r} ({v})" for k, v in EVIDENCE_KINDS.items()
+                                        if k != "synthetic"))
+            ok = False
+        elif evidence == "secondary" and src is not None and not src.study:
+            self.bad(entry, "secondary evidence names the primary study it reports: add "
+                            "study = \"<ref of [[sources]]>\" to the source")
+            ok = False
+        claims = o.get("claims")
+        if evidence == "synthetic" and claims is None:
+            claims = []
+        if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims) \
+                or (not claims and evidence != "synthetic"):
+            self.bad(entry, "claims must list the claim ids the code bears on, e.g. "
+                            "claims = [\"I3\", \"T1\"]")
+            ok = False
+        else:
+            bad = [c for c in claims if not _CLAIM_ID.match(c) or
+                   (self.claim_ids is not None and c not in self.claim_ids)]
+            if bad:
+                known = f" (known: {', '.join(sorted(self.claim_ids))})" \
+                    if self.claim_ids else ""
+                self.bad(entry, f"claims {bad} are not ids of the claims list{known}")
+                ok = False
+        basis = o.get("time_basis")
+        if basis not in TIME_BASES:
+            self.bad(entry, f"time_basis = {basis!r} must be one of "
+                            + "; ".join(f"{k!r} ({v})" for k, v in TIME_BASES.items()))
+            ok = False
+        reason = o.get("time_reason", "")
+        if not isinstance(reason, str) or not reason.strip():
+            self.bad(entry, "time_reason must say why the code sits at this time (what the "
+                            "text dates, orders or leaves open)")
+            ok = False
+        if basis == "assumed" and isinstance(conf, (int, float)) and \
+                not isinstance(conf, bool) and conf > ASSUMED_TIME_MAX_CONFIDENCE + 1e-12:
+            self.bad(entry, f"confidence {conf:g} is above {ASSUMED_TIME_MAX_CONFIDENCE:g}, "
+                            "the cap for a code whose time is assumed; lower it, or give the "
+                            "text's dating (time_basis = 'stated' or 'sequence')")
+            ok = False
+        rationale = o.get("rationale", "")
+        if not isinstance(rationale, str) or not rationale.strip() or "\n" in \
+                rationale.strip():
+            self.bad(entry, "rationale must be one line from the quote to the level")
+            ok = False
+        extra = {}
+        for k in ("anchor_reason", "segment"):
+            v = o.get(k, "")
+            if not isinstance(v, str):
+                self.bad(entry, f"{k} must be a string")
+                ok = False
+            extra[k] = v.strip() if isinstance(v, str) else ""
+        if src is not None and not src.quote and evidence in ("primary", "secondary"):
+            self.bad(entry, f"{evidence} evidence needs the quote it rests on "
+                            "(source.quote)")
+            ok = False
+        if not ok:
+            return None
+        return {"claims": tuple(claims), "evidence": evidence, "time_basis": basis,
+                "time_reason": " ".join(reason.split()),
+                "rationale": rationale.strip(), **extra}
+
+    def _check_quote_reuse(self, data: Mapping, observations: Sequence[Observation]
+                           ) -> None:
+        """Refuse a quote that sets an input (context, levers, initial levels, events,
+        lever changes) and is also the quote of an observation."""
+        inputs = [(e, q) for e, q in raw_quotes(data)
+                  if not e.startswith("observation ")]
+        for o in observations:
+            if not o.source.quote:
+                continue
+            for e, q in inputs:
+                if quotes_overlap(o.source.quote, q):
+                    self.bad(f"observation {o.entry} ({o.variable})",
+                             f"its quote also sets the input {e} ({_short(q)!r}); a "
+                             "statement that sets an input cannot be a target too: code the "
+                             "outcome from another statement, or drop one of the two")
+
+    def _check_anchors(self, observations: Sequence[Observation]) -> None:
+        """Refuse levels that contradict a codebook anchor, unless anchor_reason says why."""
+        from .codebook import check_level
+
+        order = sorted(observations, key=lambda o: (o.coder, o.variable, o.time, o.entry))
+        prev: dict[tuple[str, str], int] = {}
+        for o in order:
+            key = (o.coder, o.variable)
+            if o.source.quote and not o.anchor_reason:
+                for why in check_level(o.variable, o.source.quote, o.level, prev.get(key),
+                                       o.scale.labels):
+                    self.bad(f"observation {o.entry} ({o.variable})",
+                             f"{why}; recode, or give anchor_reason = \"why\"")
+            prev[key] = o.level
+
+    def _consensus(self, codes: Sequence[Observation], rule: str) -> list[Observation]:
+        """The observations the fit uses under the case's consensus rule."""
+        units: dict[tuple, list[Observation]] = {}
+        for o in codes:
+            units.setdefault(o.unit, []).append(o)
+        out: list[Observation] = []
+        for unit, group in units.items():
+            coded = [o for o in group if o.coder != AGREED]
+            agreed = [o for o in group if o.coder == AGREED]
+            where = ", ".join(f"observation {o.entry}" for o in group)
+            if len({o.coder for o in coded}) < len(coded):
+                self.bad(where, f"coder {coded[0].coder!r} codes the same unit "
+                                f"({_unit_name(unit)}) twice; one code per coder and unit")
+                continue
+            if rule == "each_coder":
+                if agreed:
+                    self.bad(where, "rows with coder = 'agreed' are used only with "
+                                    "[case] consensus = 'agreed'")
+                    continue
+                w = 1.0 / len(coded)
+                out += [replace(o, weight=w) for o in coded]
+                continue
+            if len(agreed) > 1:
+                self.bad(where, f"unit {_unit_name(unit)} has {len(agreed)} agreed levels; "
+                                "give one")
+                continue
+            if agreed:
+                out.append(agreed[0])
+            elif len({o.level for o in coded}) <= 1:
+                out.append(coded[0])
+            else:
+                levels = ", ".join(f"{o.coder}: {o.level}" for o in coded)
+                self.bad(where, f"the coders disagree on {_unit_name(unit)} ({levels}) and "
+                                "[case] consensus = 'agreed': add the agreed level as a code "
+                                "with coder = \"agreed\", or declare consensus = "
+                                "\"each_coder\"")
+        out.sort(key=lambda o: o.entry)
+        return out
+
     # ------------------------------------------------------------- parse
     def parse(self, data: Mapping[str, Any], sha256: str) -> Case | None:
         if not isinstance(data, Mapping):
@@ -492,6 +827,17 @@ class _Parser:
             coders = []
 
         refs: dict[str, str] = {}
+        dois: dict[str, str] = {}
+        basis = meta.get("basis", "case study")
+        if basis not in BASES:
+            self.bad("[case] basis", f"{basis!r} must be one of "
+                                     + "; ".join(f"{k!r} ({v})" for k, v in BASES.items()))
+        consensus = meta.get("consensus", "agreed")
+        if consensus not in CONSENSUS_RULES:
+            self.bad("[case] consensus", f"{consensus!r} must be 'agreed' (one level per "
+                                         "unit, the coders' agreed one) or 'each_coder' "
+                                         "(every coder's code, down-weighted)")
+            consensus = "agreed"
         sources = data.get("sources", [])
         if not isinstance(sources, list) or not sources:
             self.bad("[[sources]]", "at least one source is needed (ref and citation)")
@@ -501,7 +847,7 @@ class _Parser:
             if not isinstance(s, Mapping):
                 self.bad(entry, "must be a table with ref and citation")
                 continue
-            self._unknown_keys(s, ("ref", "citation", "url"), entry)
+            self._unknown_keys(s, SOURCES_KEYS, entry)
             ref, cit = s.get("ref"), s.get("citation")
             if not isinstance(ref, str) or not _ID.match(ref or ""):
                 self.bad(entry, "ref must be a short key such as \"aunger2021\"")
@@ -512,6 +858,11 @@ class _Parser:
             if ref in refs:
                 self.bad(entry, f"duplicate source ref {ref!r}")
             refs[ref] = " ".join(cit.split())
+            if s.get("doi") is not None:
+                if not isinstance(s["doi"], str) or not s["doi"].strip():
+                    self.bad(entry, "doi must be a string such as \"10.1186/...\"")
+                else:
+                    dois[ref] = s["doi"].strip()
 
         context = self._coded_table(data.get("context"), "context", _CONTEXT, refs)
         levers = self._coded_table(data.get("levers"), "levers", _LEVERS, refs)
@@ -579,6 +930,7 @@ class _Parser:
                 scale = None
             t = self._time(o, entry, start, horizon, inclusive=True)
             level = None
+            guess = _closest_scale(var) if scale is None and isinstance(var, str) else None
             if "level" not in o:
                 self.bad(entry, "missing level")
             elif scale is not None:
@@ -586,6 +938,12 @@ class _Parser:
                     level = scale.level(o["level"])
                 except ValueError as exc:
                     self.bad(entry, str(exc))
+            elif guess is not None:  # report a bad level now, not after the name is fixed
+                try:
+                    guess[1].level(o["level"])
+                except ValueError as exc:
+                    self.bad(entry, f"{exc} (checked on the scale of {guess[0]!r}, the "
+                                    "closest codable variable)")
             conf = o.get("confidence")
             if isinstance(conf, str) and conf.lower() in CONFIDENCE_LABELS:
                 conf = CONFIDENCE_LABELS[conf.lower()]
@@ -599,14 +957,21 @@ class _Parser:
                 self.bad(entry, "missing coder (initials or name of who coded it)")
             src = self._source(o.get("source"), entry, refs)
             note = o.get("note", "")
-            if None in (scale, t, level, conf, src) or not isinstance(coder, str):
+            what = self._what(o, entry, src, conf)
+            if None in (scale, t, level, conf, src, what) or not isinstance(coder, str):
                 continue
             observations.append(Observation(var, t, level, float(conf), coder.strip(), src,
-                                            str(note), i))
+                                            str(note), i, **what))
         if not observations and not any(e.startswith("observation") for e, _ in
                                         self.problems):
             self.bad("[[observations]]", "a case needs at least one observation")
-
+        self._check_quote_reuse(data, observations)
+        self._check_anchors(observations)
+        fit_obs = self._consensus(observations, consensus)
+        if horizon is not None and not self.problems:
+            for entry, reason in event_time_problems(horizon, events, changes,
+                                                     DEFAULT_TIME_STEP):
+                self.bad(entry, reason)
         if self.problems:
             return None
         case = Case(id=cid, title=meta["title"].strip(),
@@ -616,9 +981,10 @@ class _Parser:
                     provenance=" ".join(meta["provenance"].split()), start_date=start,
                     sources=refs, context=context, levers=levers, parameters=params,
                     events=tuple(events), lever_changes=tuple(changes),
-                    observations=tuple(observations), coders=tuple(coders),
-                    notes=str(meta.get("notes", "")), path=self.source, sha256=sha256,
-                    raw=dict(data))
+                    observations=tuple(fit_obs), coders=tuple(coders),
+                    notes=str(meta.get("notes", "")), codes=tuple(observations),
+                    consensus=consensus, basis=basis, source_dois=dois, path=self.source,
+                    sha256=sha256, raw=dict(data))
         try:
             case.scenario()
         except ScenarioError as exc:
@@ -660,18 +1026,62 @@ def quote_in_text(quote: str, text: str) -> bool:
     return q.replace("-", "") in t.replace("-", "")
 
 
+def raw_sources(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every ``(entry, source table)`` of a TOML-shaped case mapping: context, levers,
+    initial levels, events, lever changes, observations (entries as in messages)."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for table in ("context", "levers", "parameters"):
+        t = data.get(table)
+        for k, item in (t.items() if isinstance(t, Mapping) else ()):
+            src = item.get("source") if isinstance(item, Mapping) else None
+            if isinstance(src, Mapping):
+                out.append((f"[{table}] {k}", src))
+    for table in ("events", "lever_changes", "observations"):
+        arr = data.get(table)
+        for i, item in enumerate(arr if isinstance(arr, list) else [], start=1):
+            src = item.get("source") if isinstance(item, Mapping) else None
+            if isinstance(src, Mapping):
+                out.append((f"{table[:-1].replace('_', ' ')} {i}", src))
+    return out
+
+
+def raw_quotes(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every ``(entry, quote)`` of a TOML-shaped case mapping (see :func:`raw_sources`)."""
+    return [(e, s["quote"]) for e, s in raw_sources(data)
+            if isinstance(s.get("quote"), str) and s["quote"].strip()]
+
+
 def quotes(case: Case) -> list[tuple[str, str]]:
     """Every ``(entry, quote)`` of a case: context, levers, events, observations."""
-    out: list[tuple[str, str]] = []
-    raw = case.raw
-    for table in ("context", "levers", "parameters"):
-        for k, item in (raw.get(table) or {}).items():
-            q = (item.get("source") or {}).get("quote") if isinstance(item, Mapping) else None
-            if q:
-                out.append((f"[{table}] {k}", q))
-    for table in ("events", "lever_changes", "observations"):
-        for i, item in enumerate(raw.get(table) or [], start=1):
-            q = (item.get("source") or {}).get("quote")
-            if q:
-                out.append((f"{table[:-1].replace('_', ' ')} {i}", q))
-    return out
+    return raw_quotes(case.raw)
+
+
+#: Consecutive words two quotes must share to count as the same statement.
+OVERLAP_WORDS = 6
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", normalise_text(text).lower().replace("-", ""))
+
+
+def quotes_overlap(a: str, b: str, run: int = OVERLAP_WORDS) -> bool:
+    """Whether two quotes are the same statement: one contains the other, or they share
+    ``run`` consecutive words (fewer if the shorter quote is shorter, but at least 3)."""
+    wa, wb = _tokens(a), _tokens(b)
+    if not wa or not wb:
+        return False
+    n = min(run, len(wa), len(wb))
+    if n < 3:
+        return wa == wb
+    grams = {tuple(wa[i:i + n]) for i in range(len(wa) - n + 1)}
+    return any(tuple(wb[i:i + n]) in grams for i in range(len(wb) - n + 1))
+
+
+def _short(q: str, n: int = 60) -> str:
+    q = " ".join(q.split())
+    return q if len(q) <= n else q[:n - 3] + "..."
+
+
+def _unit_name(unit: tuple) -> str:
+    return f"segment {unit[1]!r}" if unit[0] == "segment" else \
+        f"{unit[0]} at month {unit[1]:g}"

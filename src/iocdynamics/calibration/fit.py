@@ -90,9 +90,19 @@ def polish(problem: Problem, x0: np.ndarray, fixed: Sequence[str] = (),
     return x, float(problem.objective(x)[0]), count[0]
 
 
+BATCH = 256
+"""Multistart candidates simulated per vectorised call (bounds the memory in use)."""
+
+
 def fit_problem(problem: Problem, search: SearchSettings, seed: int,
-                log=None) -> FitOutcome:
-    """Global search then local polish; the same seed gives the same result."""
+                log=None, progress: bool = False) -> FitOutcome:
+    """Global search then local polish; the same seed gives the same result.
+
+    ``progress`` shows a progress bar (tqdm) of the global search's evaluations.
+    Ctrl-C stops the search (``KeyboardInterrupt`` propagates; nothing is kept).
+    """
+    from tqdm.auto import tqdm
+
     t0 = time.perf_counter()
     counter = _Counter(problem)
     n = len(problem.names)
@@ -101,14 +111,27 @@ def fit_problem(problem: Problem, search: SearchSettings, seed: int,
         import lmfit
 
         params = problem.lmfit_parameters()
+        # scipy's differential evolution: a population of popsize * n, then up to
+        # maxiter generations of the same size (it may stop earlier on convergence)
+        total = (search.max_iterations + 1) * search.population * n
+        with tqdm(total=total, desc="   differential evolution", unit="eval",
+                  disable=not progress, leave=False) as bar:
+            def fn(p):
+                bar.update(1)
+                return float(counter.f(problem.vector(p))[0])
 
-        def fn(p):
-            return float(counter.f(problem.vector(p))[0])
+            def generation_done(intermediate_result) -> bool:
+                # lmfit ignores a ``maxiter`` argument (it sets scipy's from max_nfev),
+                # so the generations are counted here and scipy stopped after
+                # ``max_iterations`` of them
+                generations[0] += 1
+                return generations[0] >= search.max_iterations
 
-        mini = lmfit.Minimizer(fn, params, max_nfev=10**9)
-        res = mini.minimize(method="differential_evolution", seed=seed,
-                            maxiter=search.max_iterations, popsize=search.population,
-                            polish=False, tol=1e-4, init="latinhypercube")
+            generations = [0]
+            mini = lmfit.Minimizer(fn, params, max_nfev=10**9)
+            res = mini.minimize(method="differential_evolution", seed=seed,
+                                popsize=search.population, callback=generation_done,
+                                polish=False, tol=1e-4, init="latinhypercube")
         starts.append(problem.vector(res.params))
         starts.append(problem.start.copy())
     else:
@@ -117,7 +140,12 @@ def fit_problem(problem: Problem, search: SearchSettings, seed: int,
         lhs = qmc.LatinHypercube(d=n, seed=seed).random(search.n_starts)
         cand = problem.lower + lhs * (problem.upper - problem.lower)
         cand = np.vstack([problem.start[None, :], cand])
-        f = counter.f(cand)
+        f = np.empty(len(cand))
+        with tqdm(total=len(cand), desc="   multistart", unit="start",
+                  disable=not progress, leave=False) as bar:
+            for lo in range(0, len(cand), BATCH):
+                f[lo:lo + BATCH] = counter.f(cand[lo:lo + BATCH])
+                bar.update(len(f[lo:lo + BATCH]))
         order = np.argsort(f, kind="stable")
         for i in order:
             if len(starts) >= search.n_polish:

@@ -51,10 +51,12 @@ def case_parameter_name(name: str, case_id: str) -> str:
 class Simulator:
     """All cases on one time grid, simulated for many parameter vectors at once."""
 
-    def __init__(self, cases: Sequence[Case], time_step: float, engine: str = "fast"):
+    def __init__(self, cases: Sequence[Case], time_step: float, engine: str = "fast",
+                 model=None):
         self.cases = list(cases)
         self.time_step = float(time_step)
-        self.engine = engine
+        self.engine = "pysd" if model is not None else engine
+        self.model = model
         self.final_time = max(c.horizon for c in self.cases)
         n = round(self.final_time / self.time_step)
         self.final_time = n * self.time_step
@@ -134,7 +136,7 @@ class Simulator:
             for j, sc in enumerate(self.scenarios):
                 vals = {k: float(np.asarray(v)[m, j]) for k, v in overrides.items()}
                 df = simulate(sc.with_values(**vals) if vals else sc, engine="pysd",
-                              columns=list(columns))
+                              columns=list(columns), model=self.model)
                 idx = np.searchsorted(df.index.values, save_times - 1e-9)
                 for c in columns:
                     res[c][:, m, j] = df[c].values[idx]
@@ -183,8 +185,26 @@ class Problem:
         self.lower = np.array([f.lower for f in self.free])
         self.upper = np.array([f.upper for f in self.free])
         self.start = np.array([f.start for f in self.free])
-        self.sim = Simulator(self.cases, config.time_step, config.engine)
+        if config.model is not None:
+            self._check_model_file(config)
+        self.sim = Simulator(self.cases, config.time_step, config.engine, config.model)
         self._index_observations()
+
+    def _check_model_file(self, config: CalibrationConfig) -> None:
+        """Refuse a model file that lacks what the fit sets or the cases observe."""
+        from ..variant import load_variant
+
+        v = load_variant(config.model)
+        lacking = sorted({f.registry for f in self.free if f.registry} - set(v.names))
+        lacking += sorted({o.variable for c in self.cases for o in c.observations}
+                          - set(v.names))
+        if lacking:
+            renames = dict(v.report.renamed)
+            hint = "".join(f"; {n} looks renamed {renames[n]}" for n in lacking
+                           if n in renames)
+            raise ConfigError(f"{config.source}: model {config.model} lacks "
+                              f"{', '.join(lacking)}, which the fit sets or the cases "
+                              f"observe{hint}")
 
     # -------------------------------------------------------------- set-up
     def _add_case_specific(self, p: FreeParameter) -> None:
@@ -215,6 +235,8 @@ class Problem:
         self.obs_col = np.array([col[o.variable] for _, o in obs])
         self.obs_level = np.array([o.level for _, o in obs])
         self.obs_conf = np.array([o.confidence for _, o in obs])
+        # 1, or 1 / coders of the unit when each coder's code enters the fit
+        self.obs_weight = np.array([o.weight for _, o in obs])
         self.obs_scale = np.array([o.scale.name for _, o in obs])
         self.obs_width = np.array([o.scale.band_width for _, o in obs])
         self.n_obs = len(obs)
@@ -287,7 +309,8 @@ class Problem:
 
         With ``confidence = "weight"`` each term is multiplied by the coder's
         confidence (if ``weighted``); with ``"scale"`` the spread of a code is
-        divided by it instead.
+        divided by it instead. ``weighted`` also applies each code's weight (below
+        1 when several coders' codes of one unit all enter the fit).
         """
         theta = self.as_matrix(theta)
         x = self.latent(theta)
@@ -308,6 +331,8 @@ class Problem:
                                                  self.config.link)
         if self.config.confidence == "weight" and weighted:
             ll = ll * self.obs_conf[None, :]
+        if weighted:
+            ll = ll * self.obs_weight[None, :]
         bad = ~np.isfinite(x).all(axis=1)
         ll[bad] = -BAD_OBJECTIVE / max(1, self.n_obs)
         return ll

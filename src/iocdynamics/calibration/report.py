@@ -11,13 +11,15 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..folders import check_replaceable, new_sibling, swap_in
+from .agreement import evidence_summary, reading
+from .explain import undefined_correlations, zero_correlations
 from .uncertainty import CHI2, LEVEL
 
 if TYPE_CHECKING:
@@ -51,6 +53,12 @@ def _clean(x: Any) -> Any:
     if isinstance(x, Path):
         return str(x)
     return x
+
+
+def _variant_lines(path) -> list[str]:
+    from ..variant import load_variant
+
+    return load_variant(path).report.lines()
 
 
 def _portable(path: str | None, config: str | None) -> str | None:
@@ -89,11 +97,15 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
                        for r in table},
         "interval_level": LEVEL,
         "correlation": {"names": prob.names, "matrix": u.correlation},
+        "zero_correlations": zero_correlations(prob, np.asarray(u.correlation, dtype=float),
+                                               result.fit.x),
         "profiles": {n: {"values": p.values, "objective": p.objective,
                          "interval": p.interval, "closed": p.closed, "flat": p.flat}
                      for n, p in u.profiles.items()},
         "warnings": u.warnings,
         "settings": {"config": _portable(cfg.source, cfg.source), "engine": cfg.engine,
+                     "model": (_portable(str(cfg.model), cfg.source) if cfg.model
+                               else "package"),
                      "seed": cfg.seed,
                      "time_step": cfg.time_step, "link": cfg.link, "spread": cfg.spread,
                      "estimate_spread": cfg.estimate_spread, "cutpoints": cfg.cutpoints,
@@ -102,6 +114,7 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
                      "posterior": vars(cfg.posterior) if result.posterior else None,
                      "cutpoint_values": prob.cutpoints(result.fit.x),
                      "spread_value": prob.spread(result.fit.x)},
+        "evidence": evidence_summary(result.cases),
         "data": {"config_sha256": cfg.sha256,
                  "cases": {c.id: {"path": _portable(c.path, cfg.source),
                                   "sha256": c.sha256,
@@ -135,16 +148,59 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
     """The human-readable report."""
     cfg = result.config
     L = [f"# Calibration report: {cfg.name}", ""]
+    free = result.problem.names
+    L += [f"Fit of {len(free)} free parameter{'s' if len(free) != 1 else ''} "
+          f"({', '.join(free)}) to {len(result.cases)} case"
+          f"{'s' if len(result.cases) != 1 else ''} "
+          f"({', '.join(c.id for c in result.cases)}); config "
+          f"{_portable(cfg.source, cfg.source)}.", ""]
     if cfg.description:
-        L += [cfg.description.strip(), ""]
+        L += ["Description (from the config):", "", cfg.description.strip(), ""]
+    ev = fit["evidence"]
     L += ["## Evidence", "",
-          "| case | type | arrangement | country | observations | variables |",
-          "|---|---|---|---|---|---|"]
+          "| case | basis | type | arrangement | coders | codes (fit) | variables |",
+          "|---|---|---|---|---|---|---|"]
     for c in result.cases:
-        L.append(f"| {c.id} | {c.collaboration_type} | {c.arrangement} | {c.country} | "
-                 f"{len(c.observations)} | {', '.join(c.variables)} |")
+        e = ev["cases"][c.id]
+        L.append(f"| {c.id} | {c.basis} | {c.collaboration_type} | {c.arrangement} | "
+                 f"{len(e['coders'])} | {e['codes']} ({e['observations']}) | "
+                 f"{', '.join(c.variables)} |")
     L += ["", "Provenance of each case:", ""]
     L += [f"- **{c.id}**: {c.provenance}" for c in result.cases]
+    L += ["", "### What this evidence can show", "",
+          "Each code the fit uses, by its independence of the text the model was built from "
+          "(the kind of evidence and its source; see `CODEBOOK.md`):", "",
+          "| case | independent | in-sample | circular | conjecture | synthetic | "
+          "distinct quotes |", "|---|---|---|---|---|---|---|"]
+    for cid, e in ev["cases"].items():
+        i = e["independence"]
+        L.append(f"| {cid} | {i['independent']} | {i['in-sample']} | {i['circular']} | "
+                 f"{i['conjecture']} | {i['synthetic']} | {e['distinct_quotes']} |")
+    t = ev["totals"]
+    L.append(f"| **all** | {t['independent']} | {t['in-sample']} | {t['circular']} | "
+             f"{t['conjecture']} | {t['synthetic']} | |")
+    L += [""] + reading(ev) + [""]
+    multi = {cid: e for cid, e in ev["cases"].items() if len(e["coders"]) > 1}
+    if multi:
+        L += ["### Agreement between coders", "",
+              "Krippendorff's alpha (ordinal) over the units two or more coders coded; the "
+              "fit uses each case's declared consensus rule.", "",
+              "| case | coders | consensus | variable | alpha | units |",
+              "|---|---|---|---|---|---|"]
+        for cid, e in multi.items():
+            for var, a in e["alpha"].items():
+                val = f"{a['alpha']:.3f}" if a["alpha"] is not None else f"n/a ({a['note']})"
+                L.append(f"| {cid} | {', '.join(e['coders'])} | {e['consensus']} | {var} | "
+                         f"{val} | {a['units']} |")
+        dis = [(cid, d) for cid, e in multi.items() for d in e["disagreements"]]
+        if dis:
+            L += ["", "Disagreements:", ""]
+            for cid, d in dis:
+                where = f"segment {d['segment']}" if d["segment"] else f"month {d['time']:g}"
+                levels = ", ".join(f"{k} {v}" for k, v in d["levels"].items())
+                agreed = f" (agreed {d['agreed']})" if d["agreed"] is not None else ""
+                L.append(f"- {cid}: {d['variable']} at {where}: {levels}{agreed}")
+        L.append("")
     o = fit["objective"]
     s = fit["settings"]
     L += ["", "## Settings", "",
@@ -157,7 +213,9 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
           f"- Search: {cfg.search.method} (seed {cfg.seed}), then lmfit L-BFGS-B polish; "
           f"{o['evaluations']} evaluations; {o['agreeing_starts']} of "
           f"{len(o['polished_starts'])} polished starts reached the best value.",
-          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month.",
+          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month"
+          + (f"; model file {cfg.model} (an edited copy of ioc.mdl; "
+             + "; ".join(_variant_lines(cfg.model)) + ")." if cfg.model else "."),
           f"- Best -log posterior {_fmt(o['neg_log_posterior'])}; log-likelihood "
           f"{_fmt(o['log_likelihood'])} over {o['n_observations']} codes.", ""]
     L += ["## Estimates", "",
@@ -180,6 +238,12 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
         L.append("Every free parameter is pinned down by the evidence (closed profiles, no "
                  "correlation beyond the threshold).")
     L += ["", "![correlations](figures/correlation.png)", ""]
+    notes = fit.get("zero_correlations", []) + undefined_correlations(
+        result.problem, np.asarray(result.uncertainty.correlation, dtype=float))
+    if notes:
+        L += ["Reading the correlations of 0.00 and n/a:", ""]
+        L += [f"- {z}" for z in notes]
+        L.append("")
     if result.uncertainty.profiles:
         L += ["Profiles (twice the rise of -log posterior; the dashed line is the "
               f"{int(LEVEL * 100)}% threshold {CHI2:.2f}):", ""]
@@ -225,7 +289,11 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
                  if mean > mean0 else
                  "Fitting to the other cases did not improve the prediction of the held-out "
                  "ones: with this evidence the fitted mechanism does not transfer between "
-                 "cases."), ""]
+                 "cases.")
+              + ("" if ev["totals"]["independent"] else
+                 " No held-out code is independent of the model's source (see Evidence): "
+                 "this measures consistency between codings of one text, not prediction."),
+              ""]
     L += ["## Reproducibility", "",
           f"- Config `{_portable(cfg.source, cfg.source)}` "
           f"(sha256 `{cfg.sha256 or 'n/a'}`), seed {cfg.seed}.",
@@ -268,13 +336,24 @@ def _figures(result: CalibrationResult, folder: Path) -> None:
     plt.close(fig)
 
 
+RESULT_ENTRIES = ("fit.json", "report.md", "figures", "posterior.npz")
+"""What a calibration result folder holds; a folder holding anything else is never
+replaced."""
+
+
 def write_results(result: CalibrationResult, folder: str | Path) -> Path:
     """Write ``fit.json``, ``report.md``, ``figures/`` (and ``posterior.npz``) into
-    ``folder``, replacing an earlier result only once everything is written."""
+    ``folder``, replacing an earlier result only once everything is written.
+
+    Raises
+    ------
+    FolderError
+        Before writing anything, if ``folder`` holds files a calibration result
+        never contains (it would be replaced as a whole).
+    """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
-                                dir=folder.parent))
+    check_replaceable(folder, RESULT_ENTRIES, "calibration results")
+    tmp = new_sibling(folder)
     try:
         fit = fit_dict(result)
         (tmp / "fit.json").write_text(json.dumps(fit, indent=2) + "\n", encoding="utf-8")
@@ -284,13 +363,7 @@ def write_results(result: CalibrationResult, folder: str | Path) -> Path:
             p = result.posterior
             np.savez(tmp / "posterior.npz", samples=p.samples, names=np.array(p.names),
                      log_posterior=p.log_posterior, acceptance=p.acceptance)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

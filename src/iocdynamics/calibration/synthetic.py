@@ -14,12 +14,11 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..io import atomic_write_text
+from .casefile import case_to_toml, write_case  # noqa: F401  (re-exported)
 from .evidence import Case, parse_case
 from .scales import scale_of
 
@@ -89,7 +88,11 @@ def synthetic_case(template: Case, truth: Mapping[str, float], variables: Sequen
             obs.append({"variable": v, "at": float(grid[k]), "level": level,
                         "coder": "generator", "confidence": conf,
                         "source": {"ref": SYNTHETIC_REF,
-                                   "locator": f"generated observation {len(obs) + 1}"}})
+                                   "locator": f"generated observation {len(obs) + 1}"},
+                        "evidence": "synthetic", "time_basis": "stated",
+                        "time_reason": "generated at this time",
+                        "rationale": "simulated value plus noise, cut at the codebook "
+                                     "cut-points"})
     data["observations"] = obs
     return parse_case(data, source=f"<synthetic {cid}>")
 
@@ -101,41 +104,3 @@ def synthetic_cases(templates: Sequence[Case], truth: Mapping[str, float],
     seeds = np.random.SeedSequence(seed).generate_state(len(templates))
     return [synthetic_case(t, truth, variables, times, seed=int(s), **kwargs)
             for t, s in zip(templates, seeds)]
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if hasattr(v, "isoformat"):
-        return json.dumps(v.isoformat())
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def case_to_toml(case: Case) -> str:
-    """A case file (TOML text) for a case."""
-    d = case.to_dict()
-    lines = ["[case]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in d["case"].items()]
-    for s in d.get("sources", []):
-        lines += ["", "[[sources]]"] + [f"{k} = {_toml_value(v)}" for k, v in s.items()]
-    for table in ("context", "levers", "parameters"):
-        if d.get(table):
-            lines += ["", f"[{table}]"]
-            lines += [f"{k} = {_toml_value(v)}" for k, v in d[table].items()]
-    for arr in ("events", "lever_changes", "observations"):
-        for item in d.get(arr, []):
-            lines += ["", f"[[{arr}]]"] + [f"{k} = {_toml_value(v)}" for k, v in item.items()]
-    return "\n".join(lines) + "\n"
-
-
-def write_case(case: Case, path: str | Path) -> Path:
-    """Write a case as a TOML case file (atomically)."""
-    return atomic_write_text(path, case_to_toml(case))

@@ -301,8 +301,10 @@ class Posterior:
 
 
 def sample_posterior(problem: Problem, x_hat: np.ndarray, settings: PosteriorSettings,
-                     seed: int) -> Posterior:
+                     seed: int, progress: bool = False) -> Posterior:
     """Posterior sample with lmfit's ``Minimizer.emcee`` (seeded), started at the estimate.
+
+    ``progress`` shows emcee's progress bar (tqdm).
 
     Uniform priors inside the bounds unless the config gives others; the log-posterior
     is minus the calibration objective.
@@ -321,7 +323,7 @@ def sample_posterior(problem: Problem, x_hat: np.ndarray, settings: PosteriorSet
     with contextlib.redirect_stdout(io.StringIO()):
         res = mini.emcee(params=params, steps=settings.steps, nwalkers=settings.walkers,
                          burn=settings.burn, thin=settings.thin, seed=seed,
-                         float_behavior="posterior", progress=False)
+                         float_behavior="posterior", progress=progress)
     chain = np.asarray(res.chain)
     lnp = np.asarray(res.lnprob)
     return Posterior(list(res.var_names), chain, lnp, np.asarray(res.acceptance_fraction))

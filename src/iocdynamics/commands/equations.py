@@ -10,7 +10,7 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from ..document import equations_markdown
+    from ..artefacts import equations_markdown
     from ..io import write_or_print
 
     write_or_print(equations_markdown(), args.output)

@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
+from . import bounded_int, parse_sets
+
 
 def register(sub) -> None:
     p = sub.add_parser("equilibria",
                        help="equilibria of a scenario's event-free model, with stability")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--seed", type=int, default=0, help="seed of the multistart search")
-    p.add_argument("--starts", type=int, default=96, help="number of starting points")
+    p.add_argument("--starts", type=bounded_int(1, 100_000), default=96,
+                   help="number of starting points (1 to 100000)")
     p.add_argument("--set", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    help="override a registry value (repeatable)")
     p.add_argument("-o", "--output", help="also write the table as CSV")
     p.set_defaults(func=_run)
 
 
-def parse_sets(pairs) -> dict[str, float]:
-    """``--set NAME VALUE`` pairs as registry overrides (validated by the scenario)."""
-    out = {}
-    for name, value in pairs:
-        try:
-            out[name] = float(value)
-        except ValueError:
-            raise ValueError(f"--set {name} {value!r}: the value must be a number") from None
-    return out
-
-
 def _run(args) -> int:
     from ..analysis.autonomous import ASSUMPTIONS, autonomous_system
     from ..analysis.equilibria import equilibria_table, find_equilibria
-    from ..io import atomic_write
+    from ..io import atomic_write, check_output_file
 
+    if args.output:
+        check_output_file(args.output, "-o")
     system = autonomous_system(args.scenario, **parse_sets(args.set))
     eqs = find_equilibria(system, n_starts=args.starts, seed=args.seed)
     df = equilibria_table(system, eqs)

@@ -26,9 +26,16 @@ def _run(args) -> int:
 
     matplotlib.use("Agg")
     from ..analysis.phase import phase_data, save_phase_figure
-    from .equilibria import parse_sets
+    from ..io import check_output_file
+    from . import parse_sets
 
-    fixed = parse_sets(args.fix)
+    check_output_file(args.output, "-o")
+    fixed = {}
+    for name, text in args.fix:
+        try:
+            fixed[name] = float(text)
+        except ValueError:
+            raise ValueError(f"--fix {name} {text!r}: the value must be a number") from None
     data = phase_data(args.scenario, args.x, args.y, mode=args.mode, fixed=fixed or None,
                       seed=args.seed, **parse_sets(args.set))
     for path in save_phase_figure(data, args.output):

@@ -1,4 +1,4 @@
-"""Calibrate the mechanism to the bundled illustrative cases (fast setting)."""
+"""Calibrate the mechanism to the bundled vignettes (fast setting)."""
 
 from __future__ import annotations
 

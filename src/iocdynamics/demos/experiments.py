@@ -53,14 +53,15 @@ PRIM_INPUTS = ("conflict_resolution", "external_broker", "evaluation_interval",
 
 def prim_step(results: Path) -> None:
     """PRIM on ``set_up_for_failure``: which levers and contexts hold the dissolutions
-    (written to ``prim_dissolved.csv`` beside the results)."""
+    (written to ``RESULTS_prim_dissolved.csv`` beside the results folder, which holds
+    one experiment run and nothing else)."""
     from ..experiments.ema import describe_box, prim_discovery
     from ..io import atomic_write
 
     p, box = prim_discovery(results, outcome="dissolved", threshold=0.5,
                             inputs=PRIM_INPUTS, max_dims=4)
     stats, limits = describe_box(p, box)
-    atomic_write(results / "prim_dissolved.csv",
+    atomic_write(results.with_name(f"{results.name}_prim_dissolved.csv"),
                  lambda f: limits.to_csv(f, index=False, float_format="%.4g"))
     dims = "; ".join(f"{r['input']} in {{{r['levels']}}}" if isinstance(r.get("levels"), str)
                      else f"{r['input']} {r['lower']:.2f}..{r['upper']:.2f}"

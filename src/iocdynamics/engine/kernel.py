@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..equations import build_model
+from ..model import build_model
 from ..structure import StockFlowModel
 from . import elementary
 from .inputs import MemberInputs

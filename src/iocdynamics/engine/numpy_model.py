@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..equations import build_model
+from ..model import build_model
 from ..structure import StockFlowModel
 from . import elementary
 from .inputs import MemberInputs

@@ -17,7 +17,7 @@ from itertools import chain
 import numpy as np
 
 from ..engine import MemberInputs
-from ..equations import EVENT_KINDS
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import Scenario
 

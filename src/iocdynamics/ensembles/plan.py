@@ -22,7 +22,13 @@ import pandas as pd
 
 from .. import engine
 from ..registry import PARAMETERS, get_parameter
-from ..scenario import Scenario, ScenarioError, load_scenario, shortest_time_constant
+from ..scenario import (
+    CONTRACT_FLAGS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    shortest_time_constant,
+)
 from ..simulation import resolve_columns
 from .members import NAMES, member_inputs, scenario_changes, value_matrix
 
@@ -211,6 +217,18 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
                 f"{_plain(df[col].iloc[i])!r} "
                 f"is out of range; expected {what} from {p.lower:g} to {p.upper:g} "
                 f"({p.units}). {int(bad.sum())} row(s) are affected.")
+    # a memorandum of understanding and a binding contract at once is no agreement
+    flags = {f: (pd.to_numeric(df[f], errors="coerce").to_numpy(dtype=float)
+                 if f in df.columns else np.full(len(df), float(base.values[f])))
+             for f in CONTRACT_FLAGS}
+    both = (flags["contract_is_mou"] == 1) & (flags["contract_is_binding"] == 1)
+    if both.any():
+        i = int(np.flatnonzero(both)[0])
+        raise ScenarioError(
+            f"parameter table: row {_plain(df.index[i])!r} sets contract_is_mou = 1 and "
+            "contract_is_binding = 1 (with the base scenario's values for a missing column); "
+            "an agreement is either a memorandum of understanding or a binding contract. "
+            f"{int(both.sum())} row(s) are affected.")
     # Euler stability: the time step must stay <= half the shortest time constant
     values = dict(base.values)
     relevant = _time_constant_names(values)

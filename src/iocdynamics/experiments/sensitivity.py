@@ -15,18 +15,41 @@ model variable at the horizon (``trust``) or at a month (``trust@24``).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..assumptions import Inactive, inactive_parameters
 from ..registry import PARAMETERS, get_parameter
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
 
 METHODS = ("morris", "sobol")
+DEFAULT_N = {"morris": 20, "sobol": 256}
+MIN_N = {"morris": 4, "sobol": 64}
+"""Smallest sample sizes accepted: fewer Morris trajectories give no usable spread
+(sigma) or interval, and Sobol estimates from fewer than 64 base samples can leave
+[0, 1] entirely (S1 = 1.42 was seen at n = 4)."""
 Problem = dict
 ModelFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+#: Bootstrap seed used for ``seed=0`` (SALib's Sobol analysis ignores 0).
+_SEED_FOR_ZERO = 2**31 - 1
+
+
+class SensitivityWarning(UserWarning):
+    """An index that the sample cannot resolve (its interval is wider than itself)."""
+
+
+def registry_groups() -> dict[str, int]:
+    """Registry group -> number of parameters (the values ``groups`` accepts)."""
+    out: dict[str, int] = {}
+    for p in PARAMETERS.values():
+        out[p.group] = out.get(p.group, 0) + 1
+    return out
 
 
 def build_problem(names: Sequence[str] | None = None,
@@ -52,6 +75,12 @@ def build_problem(names: Sequence[str] | None = None,
         ``{"num_vars": k, "names": [...], "bounds": [[lo, hi], ...]}``.
     """
     groups = tuple(groups)
+    known = registry_groups()
+    bad = [g for g in groups if g not in known]
+    if bad:
+        listing = ", ".join(f"{g} ({n} parameters)" for g, n in known.items())
+        raise ValueError(f"unknown parameter group(s) {', '.join(map(repr, bad))}; "
+                         f"the groups are {listing}")
     if names is None:
         names = [p.name for p in PARAMETERS.values() if p.group in groups
                  and (include_bool or p.kind != "bool")]
@@ -106,6 +135,7 @@ def morris(problem: Problem, func: ModelFunction, n_trajectories: int = 20, *,
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
+    n_trajectories = check_sample_size("morris", n_trajectories, problem["num_vars"])
     X = sample.sample(problem, n_trajectories, num_levels=num_levels, seed=seed)
     Y = _evaluate(func, X)
     out = {}
@@ -128,7 +158,7 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
     problem : dict
     func : callable
     n : int
-        Base sample size, rounded up to a power of two (``n * (k + 2)`` evaluations).
+        Base sample size, a power of two of at least 64 (``n * (k + 2)`` evaluations).
     seed : int
         Seeds the scrambled Sobol sequence and the bootstrap intervals.
 
@@ -137,11 +167,18 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
     dict of str to DataFrame
         Per output: rows = parameters; columns ``S1``, ``S1_conf``, ``ST``,
         ``ST_conf`` (half-widths of the ``conf_level`` bootstrap intervals).
+
+    Warns
+    -----
+    SensitivityWarning
+        When an index's interval is wider than the index itself (see
+        :func:`unresolved_indices`): the sample is too small to tell it apart
+        from zero or from its neighbours.
     """
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
 
-    n = 2 ** math.ceil(math.log2(max(2, n)))
+    n = check_sample_size("sobol", n, problem["num_vars"])
     X = sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     Y = _evaluate(func, X)
     out = {}
@@ -150,13 +187,97 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
             z = np.zeros(problem["num_vars"])
             res = {"S1": z, "S1_conf": z, "ST": z, "ST_conf": z}
         else:
+            # SALib's Sobol analysis ignores a seed of 0 (``if seed:``) and then draws
+            # its bootstrap from numpy's global state: give it a seed it honours
             res = analyze.analyze(problem, y, calc_second_order=False,
                                   conf_level=conf_level, num_resamples=num_resamples,
-                                  seed=seed, print_to_console=False)
+                                  seed=seed if seed else _SEED_FOR_ZERO,
+                                  print_to_console=False)
         out[name] = pd.DataFrame({k: np.asarray(res[k], dtype=float)
                                   for k in ("S1", "S1_conf", "ST", "ST_conf")},
                                  index=pd.Index(problem["names"], name="parameter"))
+        loose = unresolved_indices(out[name])
+        if loose:
+            warnings.warn(f"{name}: {len(loose)} of {2 * problem['num_vars']} Sobol indices "
+                          f"have a {conf_level:.0%} interval wider than the index itself "
+                          f"({'; '.join(loose[:4])}{'; ...' if len(loose) > 4 else ''}): "
+                          f"n = {n} does not resolve them; use a larger n (a power of two)",
+                          SensitivityWarning, stacklevel=2)
     return out
+
+
+def unresolved_indices(result: pd.DataFrame) -> list[str]:
+    """Sobol indices whose interval (twice the half-width) is wider than the index.
+
+    Returns
+    -------
+    list of str
+        ``"ST of name: 0.012 +- 0.030"``, largest index first.
+    """
+    rows = []
+    for idx in ("ST", "S1"):
+        for name, r in result.iterrows():
+            if 2 * r[f"{idx}_conf"] > abs(r[idx]):
+                rows.append((abs(r[idx]), f"{idx} of {name}: {r[idx]:.3g} +- "
+                                          f"{r[f'{idx}_conf']:.2g}"))
+    return [t for _, t in sorted(rows, key=lambda x: -x[0])]
+
+
+def runs_per_sample(method: str, num_vars: int) -> int:
+    """Model runs per unit of ``n``: ``k + 1`` per Morris trajectory, ``k + 2`` per
+    Sobol base sample (first and total order)."""
+    return num_vars + (1 if method == "morris" else 2)
+
+
+def check_sample_size(method: str, n, num_vars: int, bytes_per_run: float = 0.0) -> int:
+    """Check ``n`` (``-n`` on the command line) before any work; ``None`` gives the
+    default.
+
+    Parameters
+    ----------
+    method : {"morris", "sobol"}
+    n : int or None
+        Morris trajectories or Sobol base sample size.
+    num_vars : int
+        Parameters varied.
+    bytes_per_run : float
+        Memory one model run's outputs take (0: no memory check).
+
+    Returns
+    -------
+    int
+        The sample size to use.
+
+    Raises
+    ------
+    ValueError
+        Naming the value, the allowed range and the fix.
+    """
+    from ..limits import gib, largest_count, memory_budget
+
+    what = "Morris trajectories" if method == "morris" else "Sobol base samples"
+    if n is None:
+        return DEFAULT_N[method]
+    lo = MIN_N[method]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < lo:
+        raise ValueError(f"n = {n!r} (-n) {what} is too few; allowed at least {lo} "
+                         f"(default {DEFAULT_N[method]})")
+    n = int(n)
+    if method == "sobol" and n & (n - 1):
+        below = 2 ** math.floor(math.log2(n))
+        raise ValueError(f"n = {n} (-n) {what} must be a power of two (a Sobol sequence "
+                         f"is balanced only at 2^m points); use {below} or {2 * below}")
+    runs = n * runs_per_sample(method, num_vars)
+    if bytes_per_run > 0:
+        budget = memory_budget()
+        if runs * bytes_per_run > budget:
+            top = largest_count(bytes_per_run * runs_per_sample(method, num_vars), budget)
+            if method == "sobol" and top >= 1:
+                top = 2 ** math.floor(math.log2(top))
+            raise ValueError(f"n = {n} (-n) {what} means {runs} model runs needing "
+                             f"{gib(runs * bytes_per_run)}, more than the {gib(budget)} "
+                             f"this machine allows; use at most n = {top}")
+    return n
 
 
 def parse_output(name: str) -> tuple[str, float | None]:
@@ -317,26 +438,48 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         The base scenario; the problem's parameters override it.
     method : {"morris", "sobol"}
     n : int, optional
-        Trajectories (Morris, default 20) or base sample size (Sobol, default 256).
+        Trajectories (Morris, default 20, at least 4) or base sample size (Sobol,
+        default 256, a power of two of at least 64); see :func:`check_sample_size`.
     seed : int
     params, groups
         See :func:`build_problem`.
     outputs : list of str
         Metric names, variables (at the horizon) or ``variable@month``.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Per output, the indices (see :func:`morris`, :func:`sobol`) and a column
+        ``inactive``: the parameter has no effect in this scenario by construction
+        (:func:`iocdynamics.assumptions.inactive_parameters`); ``notes.md`` in
+        ``out_dir`` says why, and which indices the sample does not resolve.
     """
     import json
 
-    from ..io import atomic_write, atomic_write_text
+    from ..io import atomic_write, atomic_write_text, check_output_folder
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    from ..scenario import load_scenario
+
     problem = build_problem(params, groups)
+    sc = load_scenario(scenario)
+    # outputs plus the three metric inputs, float64, twice (simulation and tables)
+    per_run = len(sc.save_times()) * (len(outputs) + 3) * 8 * 2
+    n = check_sample_size(method, n, problem["num_vars"], per_run)
+    check_output_folder(out_dir, "-o")
     func = model_function(scenario, problem, list(outputs), workers=workers,
                           scheduler=scheduler, progress=progress)
+    inactive = inactive_parameters(scenario, problem["names"])
     if method == "morris":
-        res = morris(problem, func, n or 20, seed=seed)
+        res = morris(problem, func, n, seed=seed)
+        loose = []
     else:
-        res = sobol(problem, func, n or 256, seed=seed)
+        res = sobol(problem, func, n, seed=seed)  # warns on unresolved indices
+        loose = [f"{name}: {u}" for name, df in res.items() for u in unresolved_indices(df)]
+    off = {x.parameter for x in inactive}
+    for df in res.values():
+        df["inactive"] = [name in off for name in df.index]
     out = Path(out_dir)
     atomic_write_text(out / "problem.json", json.dumps(
         {"method": method, "n": n, "seed": seed, "scenario": str(scenario),
@@ -345,6 +488,8 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         safe = name.replace("@", "_at_")
         atomic_write(out / f"{method}_{safe}.csv",
                      lambda p, df=df: df.to_csv(p, float_format="%.6g"))
+    notes = sensitivity_notes(scenario, method, res, inactive, loose)
+    atomic_write_text(out / "notes.md", "\n".join(notes) + "\n")
     if figures:
         import matplotlib
 
@@ -364,3 +509,42 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
                          lambda p, fig=fig: fig.savefig(p, dpi=130, format="png"))
             plt.close(fig)
     return res
+
+
+def sensitivity_notes(scenario, method: str, result: Mapping[str, pd.DataFrame],
+                      inactive: Sequence[Inactive], unresolved: Sequence[str] = ()
+                      ) -> list[str]:
+    """What a reader must know before reading the indices: parameters that are
+    inactive in the scenario by construction, parameters that showed no effect in
+    any run without being inactive, and indices the sample does not resolve.
+
+    Returns
+    -------
+    list of str
+        Markdown lines.
+    """
+    from ..scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    lines = [f"# {method.capitalize()} sensitivity of '{sc.name}'", ""]
+    if inactive:
+        lines += ["## Inactive in this scenario (zero effect by construction)", "",
+                  "Their index is zero because the scenario switches off every term they "
+                  "enter, not because the theory says they do not matter:", ""]
+        lines += [f"- {x.describe(sc.values)}" for x in inactive]
+        lines.append("")
+    off = {x.parameter for x in inactive}
+    key = "mu_star" if method == "morris" else "ST"
+    for name, df in result.items():
+        still = [p for p in df.index if p not in off and df.loc[p, key] == 0
+                 and (method != "morris" or df.loc[p, "sigma"] == 0)]
+        if still:
+            lines += [f"## No effect on {name} in any run", "",
+                      "Not switched off by the scenario, yet no run moved the output: a "
+                      "threshold never crossed or a term that stays zero along these runs:",
+                      "", *[f"- {p}" for p in still], ""]
+    if unresolved:
+        lines += ["## Not resolved by the sample", "", *[f"- {u}" for u in unresolved], ""]
+    if len(lines) == 2:
+        lines.append("Every varied parameter is active in this scenario.")
+    return lines

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +63,8 @@ from typing import Any
 
 import numpy as np
 
-from ..equations import EVENT_KINDS
-from ..io import read_toml
+from ..io import parse_toml, plain_name_problem, read_toml
+from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
 from ..scenario import CONTRACTS, Scenario, ScenarioError
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS
@@ -87,6 +86,9 @@ HEATMAP_KEYS = ("x", "y", "metric", "facet", "where", "statistic")
 STATISTICS = ("median", "mean", "p5", "p95")
 DEFAULT_FAN_STOCKS = ("trust", "faith", "collaborative_behaviour", "performance")
 MAX_MEMBERS = 1_000_000
+"""Hard upper bound of ``members`` (a lower one follows from the machine's memory,
+see :func:`check_members`)."""
+DEFAULT_MEMBERS = 100
 
 
 class ExperimentError(ValueError):
@@ -220,16 +222,60 @@ class ExperimentSpec:
                 return a
         raise KeyError(f"{self.source}: no lever '{name}' in this experiment")
 
-    def with_members(self, members: int) -> ExperimentSpec:
-        """A copy with another ensemble size (e.g. a reduced one for a demo)."""
+    def with_members(self, members: int, where: str = "members =") -> ExperimentSpec:
+        """A copy with another ensemble size (e.g. a reduced one for a demo), checked
+        like the file's ``members`` (``where`` names it in errors, e.g. ``--members``)."""
         from dataclasses import replace
 
-        if members < 1:
-            raise ExperimentError(f"{self.source}: members = {members} must be at least 1.")
-        return replace(self, members=int(members))
+        out = replace(self, members=members)
+        check_members(out, where)
+        return replace(out, members=int(members))
 
 
 # ------------------------------------------------------------------ helpers
+def check_varies(spec: ExperimentSpec) -> None:
+    """Refuse an experiment with neither levers nor uncertainty (e.g. an empty file):
+    it is a single run of the base scenario.
+
+    Raises
+    ------
+    ExperimentError
+    """
+    if not spec.levers and spec.uncertainty.empty:
+        raise ExperimentError(f"{spec.source}: the experiment varies nothing: add levers "
+                              "([levers], e.g. formalisation = [0, 0.5, 1]) or uncertainty "
+                              "([uncertainty], e.g. mechanism_spread = 0.2); for one run of "
+                              "a scenario use `iocdyn run`.")
+
+
+def check_members(spec: ExperimentSpec, where: str = "members =") -> None:
+    """Check the ensemble size: a whole number from 1 to :data:`MAX_MEMBERS` whose
+    trajectories fit in this machine's memory budget.
+
+    Raises
+    ------
+    ExperimentError
+        Naming the file, ``where`` (the key or flag), the value and the largest
+        value that fits.
+    """
+    from ..limits import gib, largest_count, memory_budget
+    from .columns import bytes_per_member
+
+    m = spec.members
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or \
+            not 1 <= m <= MAX_MEMBERS:
+        raise ExperimentError(f"{spec.source}: {where} {m!r} is out of range; allowed a "
+                              f"whole number from 1 to {MAX_MEMBERS}.")
+    per = bytes_per_member(spec)
+    budget = memory_budget()
+    if not spec.uncertainty.empty and m * per > budget:  # no uncertainty: one member
+        raise ExperimentError(
+            f"{spec.source}: {where} {m} is too many for this machine: "
+            f"{spec.n_settings} lever settings x {m} members need {gib(m * per)} of "
+            f"trajectories in memory, more than the {gib(budget)} allowed; use at most "
+            f"{largest_count(per, budget)} members (or fewer lever settings).")
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -319,14 +365,15 @@ def _parse_base(raw, folder: Path, source: str) -> Scenario:
         if not path.is_absolute():
             path = folder / path
         try:
-            return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
+            data = path.read_bytes()
         except OSError as exc:
             raise ExperimentError(f"{source}: {key} = {path_text!r}: cannot read {path} "
                                   f"({exc.strerror}); give a scenario file relative to "
                                   "the experiment file.") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ExperimentError(f"{source}: {key} = {path_text!r}: not valid TOML: "
-                                  f"{exc}") from exc
+        try:
+            return parse_toml(data, path, ExperimentError), str(path)
+        except ExperimentError as exc:
+            raise ExperimentError(f"{source}: {key} = {path_text!r}: {exc}") from None
 
     try:
         if raw is None:
@@ -371,7 +418,14 @@ def _parse_level(name: str, raw, source: str, default_at=None) -> Level:
     return Level(value, None if at is None else float(at), before)
 
 
-def _parse_event_lever(name: str, raw: Mapping, source: str, final_time: float) -> LeverAxis:
+def _acts(at: float, final_time: float, time_step: float) -> bool:
+    """Whether a change at month ``at`` acts before the run ends: it takes effect at
+    the nearest time step, which must come before the last one."""
+    return int(round(at / time_step)) < int(round(final_time / time_step))
+
+
+def _parse_event_lever(name: str, raw: Mapping, source: str, final_time: float,
+                       time_step: float) -> LeverAxis:
     for k in raw:
         if k not in EVENT_LEVER_KEYS:
             raise _unknown(k, EVENT_LEVER_KEYS, f"[levers.{name}]", source)
@@ -395,11 +449,14 @@ def _parse_event_lever(name: str, raw: Mapping, source: str, final_time: float) 
         raise ExperimentError(f"{source}: [levers.{name}] size = {size!r} is out of range; "
                               "allowed above 0 up to 1.")
     last = first + (max(counts) - 1) * spacing
-    if max(counts) > 0 and last >= final_time:
+    if max(counts) > 0 and not _acts(last, final_time, time_step):
         raise ExperimentError(f"{source}: [levers.{name}] count = {max(counts)} events from "
                               f"month {_fmt(first)} every {_fmt(spacing)} months end at "
-                              f"{_fmt(last)}, after the horizon ({_fmt(final_time)}); "
-                              "allowed: the last event before final_time.")
+                              f"{_fmt(last)}, too late: after the horizon "
+                              f"({_fmt(final_time)}) or on its last time step, where it has "
+                              "no effect; allowed: the last event before "
+                              f"{_fmt(final_time - time_step / 2)} (final_time - "
+                              "time_step/2).")
     plan = EventPlan(kind, float(first), float(spacing), float(size))
     return LeverAxis(name, tuple(Level(int(c)) for c in counts), plan)
 
@@ -420,7 +477,8 @@ def _parse_levers(raw, source: str, base: Scenario) -> tuple[LeverAxis, ...]:
     axes = []
     for name, spec in raw.items():
         if isinstance(spec, Mapping) and "count" in spec:
-            axes.append(_parse_event_lever(name, spec, source, final_time))
+            axes.append(_parse_event_lever(name, spec, source, final_time,
+                                           base.time_step))
             continue
         if name not in known:
             raise _unknown(name, known, "[levers]", source)
@@ -456,10 +514,12 @@ def _parse_levers(raw, source: str, base: Scenario) -> tuple[LeverAxis, ...]:
                                   "at = MONTH} or an event-count table with 'count'.")
         levels = tuple(_parse_level(name, it, source, default_at) for it in items)
         for lv in levels:
-            if lv.at is not None and lv.at >= final_time:
+            if lv.at is not None and not _acts(lv.at, final_time, base.time_step):
                 raise ExperimentError(f"{source}: [levers] {name}: at = {_fmt(lv.at)} is "
-                                      f"out of range; allowed 0 to {_fmt(final_time)} "
-                                      "(months, before the base scenario's final_time).")
+                                      "out of range: it would act only at the last time "
+                                      "step, i.e. have no effect; allowed 0 up to below "
+                                      f"{_fmt(final_time - base.time_step / 2)} (months; "
+                                      "the base scenario's final_time - time_step/2).")
         if len(set(levels)) != len(levels):
             raise ExperimentError(f"{source}: [levers] {name} lists the same level twice.")
         axes.append(LeverAxis(name, levels, base_label=_base_label(name, base)))
@@ -651,9 +711,10 @@ def parse_experiment(data: Mapping[str, Any], source: str = "<dict>",
         if k not in TOP_LEVEL_KEYS:
             raise _unknown(k, TOP_LEVEL_KEYS, "the top level", source)
     name = data.get("name", Path(source).stem)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
-        raise ExperimentError(f"{source}: name = {name!r} must be a non-empty string "
-                              "without slashes (it names the results folder).")
+    problem = plain_name_problem(name)
+    if problem:
+        raise ExperimentError(f"{source}: name = {name!r} {problem}; it names the results "
+                              "folder experiments/results/NAME, e.g. name = \"my_policy\".")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ExperimentError(f"{source}: description must be a string.")
@@ -661,7 +722,7 @@ def parse_experiment(data: Mapping[str, Any], source: str = "<dict>",
     if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
         raise ExperimentError(f"{source}: claims must be a list of claim ids, e.g. "
                               "[\"F1\", \"F2\"].")
-    members = data.get("members", 100)
+    members = data.get("members", DEFAULT_MEMBERS)
     if isinstance(members, bool) or not isinstance(members, int) or \
             not 1 <= members <= MAX_MEMBERS:
         raise ExperimentError(f"{source}: members = {members!r} is out of range; allowed a "
@@ -693,10 +754,12 @@ def parse_experiment(data: Mapping[str, Any], source: str = "<dict>",
                               "range; allowed above 0 and below 1 (collaborative "
                               "behaviour).")
     figures = _parse_figures(data.get("figures"), levers, source)
-    return ExperimentSpec(name=name, description=description.strip(), claims=tuple(claims),
+    spec = ExperimentSpec(name=name, description=description.strip(), claims=tuple(claims),
                           base=base, levers=levers, uncertainty=unc, members=members,
                           seed=seed, synergy_threshold=float(thr), figures=figures,
                           source=source)
+    check_members(spec)
+    return spec
 
 
 def load_experiment(path: str | Path) -> ExperimentSpec:

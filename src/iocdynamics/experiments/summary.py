@@ -50,7 +50,9 @@ def wilson_interval(successes: np.ndarray, n: int, z: float = WILSON_Z
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # the interval contains p; rounding can put a bound a hair past p at p = 0 or 1
+    return (np.clip(np.minimum(centre - half, p), 0, 1),
+            np.clip(np.maximum(centre + half, p), 0, 1))
 
 
 def censored_quantiles(values: np.ndarray, qs=(0.05, 0.5, 0.95)) -> np.ndarray:

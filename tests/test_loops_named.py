@@ -1,0 +1,78 @@
+"""The named loops: the theory's loops exist, with the theory's polarity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iocdynamics.loops import NamedLoopError, load_named_loops, loop_scores, model_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+FIG5 = ROOT / "experiments" / "scenarios" / "fig5_voluntary_partnership.toml"
+
+
+@pytest.fixture(scope="module")
+def fig5():
+    return loop_scores(FIG5)
+
+
+def test_every_named_loop_exists_in_the_model():
+    named = load_named_loops(model_graph())
+    assert {"trust-building", "faith-progress", "conflict-trust", "conflict-faith",
+            "ambition"} <= {n.name for n in named}
+    trust_building = next(n for n in named if n.name == "trust-building")
+    (lp,) = trust_building.loops
+    assert {"trust", "risk_tolerance", "collaborative_behaviour"} <= set(lp.stocks)
+
+
+def test_named_loops_have_the_theory_polarity_along_fig5(fig5):
+    """L1, A2, A5, P1 loops reinforce and the ambition loop (L2) balances, measured
+    from the sympy partial derivatives along the Fig. 5 run (a loop inactive over the
+    whole run, such as dissolution, has no measured polarity)."""
+    t = fig5.table
+    named = t[t["name"] != ""]
+    active = named[named["polarity"] != "?"]
+    assert len(active) >= len(named) - 1
+    assert (active["polarity"] == active["theory_polarity"]).all(), \
+        active[["name", "polarity", "theory_polarity"]]
+
+
+def _write(tmp_path, body):
+    p = tmp_path / "named.toml"
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+def test_a_renamed_variable_is_a_clear_error(tmp_path):
+    p = _write(tmp_path, '[[loop]]\nname = "trust-building"\npolarity = "R"\n'
+               'variables = ["trust", "indicated_trustt", "trust_adjustment"]\n')
+    with pytest.raises(NamedLoopError) as e:
+        load_named_loops(model_graph(), p)
+    msg = str(e.value)
+    assert str(p) in msg and "trust-building" in msg
+    assert "'indicated_trustt' is not a variable" in msg and "indicated_trust" in msg
+    assert "Nearest loops" in msg
+
+
+def test_a_missing_link_is_a_clear_error(tmp_path):
+    p = _write(tmp_path, '[[loop]]\nname = "x"\npolarity = "B"\n'
+               'variables = ["trust", "faith_adjustment"]\n')
+    with pytest.raises(NamedLoopError, match="has no link trust -> faith_adjustment"):
+        load_named_loops(model_graph(), p)
+
+
+@pytest.mark.parametrize("body, match", [
+    ('[[loop]]\nname = "a"\npolarity = "X"\nvariables = ["trust", "trust_adjustment"]\n',
+     "polarity"),
+    ('[[loop]]\nname = "a"\npolarity = "B"\n', "exactly one of"),
+    ('[[loop]]\nname = "a"\npolarity = "B"\nvariables = ["trust", "trust_adjustment"]\n'
+     'colour = 1\n', "unknown key"),
+    ('[[loop]]\nname = "a"\npolarity = "B"\nvariables = ["trust", "trust_adjustment"]\n'
+     '[[loop]]\nname = "b"\npolarity = "B"\nvariables = ["trust_adjustment", "trust"]\n',
+     "already named"),
+    ('loops = 1\n', "unknown top-level"),
+])
+def test_invalid_entries(tmp_path, body, match):
+    with pytest.raises(NamedLoopError, match=match):
+        load_named_loops(model_graph(), _write(tmp_path, body))
