@@ -18,12 +18,29 @@ def fig5():
 
 
 def test_every_named_loop_exists_in_the_model():
-    named = load_named_loops(model_graph())
-    assert {"trust-building", "faith-progress", "conflict-trust", "conflict-faith",
-            "ambition"} <= {n.name for n in named}
-    trust_building = next(n for n in named if n.name == "trust-building")
-    (lp,) = trust_building.loops
-    assert {"trust", "risk_tolerance", "collaborative_behaviour"} <= set(lp.stocks)
+    named = {n.name: n for n in load_named_loops(model_graph())}
+    assert {"trust-building", "failure spiral", "faith-progress", "conflict-trust",
+            "conflict-faith", "ambition"} <= set(named)
+    # L1 in both halves: success builds trust directly and through lived experience;
+    # routine failures erode it through experience and through conflict
+    for lp in named["trust-building"].loops + named["failure spiral"].loops:
+        assert {"trust", "risk_tolerance", "collaborative_behaviour"} <= set(lp.stocks)
+    assert any("experienced_trustworthiness" in lp.stocks
+               for lp in named["trust-building"].loops)
+    spiral = named["failure spiral"].loops
+    assert all("routine_task_failures" in lp.variables for lp in spiral)
+    assert {"conflict", "experienced_trustworthiness"} <= {s for lp in spiral
+                                                          for s in lp.stocks}
+
+
+def test_obligation_bypass_is_a_path_not_a_loop():
+    """F1: confidence obliges behaviour (bypassing the risk threshold), but nothing
+    feeds back on confidence, so it lies on no loop but its own adjustment (named.toml
+    says so; a model change that closes the loop must name it)."""
+    g = model_graph()
+    assert not any("obligated_behaviour" in lp.variables for lp in g.loops)
+    assert {lp.describe() for lp in g.loops if "confidence" in lp.variables} == \
+        {"confidence -> confidence_building -> confidence"}
 
 
 def test_named_loops_have_the_theory_polarity_along_fig5(fig5):
