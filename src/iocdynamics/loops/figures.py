@@ -15,7 +15,7 @@ BEHAVIOUR = ("trust", "faith", "perceived_progress", "conflict", "collaborative_
 _REINFORCING = ("#d62728", "#ff7f0e", "#9467bd", "#e377c2", "#8c564b", "#bcbd22", "#f7b6d2",
                 "#c49c94")
 _BALANCING = ("#1f77b4", "#2ca02c", "#17becf", "#aec7e8", "#98df8a", "#9edae5", "#7f7f7f",
-              "#393b79")
+              "#393b79", "#5254a3", "#637939", "#006d2c", "#9c9ede")
 OTHER_COLOR = "0.8"
 
 
