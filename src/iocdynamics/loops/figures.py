@@ -55,10 +55,8 @@ def plot_relative_scores(scores: LoopScores, ax=None, partition_of: str = "trust
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
-    part = scores.table.loc[[lp.id for lp in scores.loops if partition_of in lp.stocks][0],
-                            "partition"]
-    ids = scores.table.index[scores.table["partition"] == part]
-    named = [n for n in scores.named if scores.table.loc[n.ids[0], "partition"] == part]
+    ids = scores.partition_loops(partition_of)
+    named = [n for n in scores.named if n.ids[0] in ids]
     named_ids = {i for n in named for i in n.ids}
     t = scores.relative.index.to_numpy()
     colors = loop_colors(scores)
