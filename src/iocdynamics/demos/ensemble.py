@@ -16,8 +16,7 @@ def run(out_dir: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..ensemble import simulate_ensemble
-    from ..ensemble_plotting import plot_bands
+    from ..ensembles import plot_bands, simulate_ensemble
     from ..io import atomic_write
     from .scenarios import bundled_scenarios
 
