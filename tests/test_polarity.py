@@ -87,6 +87,11 @@ def test_polarity(pol):
         f"{pol.claim}: d {pol.effect}/d {pol.cause} is never strictly of the claimed sign")
 
 
+def test_every_polarity_sign_is_plus_or_minus_one():
+    assert {p.sign for p in MODEL.polarities} <= {-1, 1}
+    assert {p.sign for p in MODEL.polarities} == {-1, 1}
+
+
 def test_every_polarity_names_real_elements():
     names = set(MODEL.symbols)
     for p in MODEL.polarities:
