@@ -33,11 +33,14 @@ _STOCK_SET = frozenset(STOCKS)
 
 
 @functools.cache
-def _compiled(name: str, initial: bool = False):
-    """Lambdified value of ``name`` (a stock's net rate, an auxiliary, a flow, or with
-    ``initial`` a stock's initial value) as a function of :data:`ARGS`."""
-    if initial:
+def _compiled(name: str, initial: str = ""):
+    """Lambdified value of ``name`` (a stock's net rate, an auxiliary or a flow; with
+    ``initial="held"`` a stock's initial value given the other stocks, with
+    ``initial="start"`` its value at the start of a run) as a function of :data:`ARGS`."""
+    if initial == "held":
         expr = MODEL.resolved_initial(name)
+    elif initial == "start":
+        expr = MODEL.initial_value(name)
     else:
         expr = MODEL.resolved(name)
     syms = [MODEL.symbols[a] for a in ARGS]
@@ -73,12 +76,22 @@ def rate(stock: str, point: Mapping[str, float]) -> float:
 
 def initial(stock: str, point: Mapping[str, float]) -> float:
     """Initial value of ``stock`` as the model states it, other stocks at ``point``."""
-    return float(_compiled(stock, True)(*(point[a] for a in ARGS)))
+    return float(_compiled(stock, "held")(*(point[a] for a in ARGS)))
+
+
+def start(point: Mapping[str, float]) -> dict[str, float]:
+    """``point`` with every stock at the value a run starts from (other stocks at their
+    own initial values, inputs as in ``point``)."""
+    out = dict(point)
+    for s in STOCKS:
+        out[s] = float(_compiled(s, "start")(*(point[a] for a in ARGS)))
+    return out
 
 
 def euler(point: Mapping[str, float], free: tuple[str, ...], steps: int, dt: float,
           events: Mapping[int, Mapping[str, float]] | None = None,
-          record: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+          record: tuple[str, ...] = (),
+          series: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Step the stocks ``free`` from ``point`` (all else held) ``steps`` times.
 
     Parameters
@@ -93,6 +106,8 @@ def euler(point: Mapping[str, float], free: tuple[str, ...], steps: int, dt: flo
         Step index -> {event kind: size}: an input of ``size / dt`` during that step.
     record : tuple of str
         Auxiliaries or flows to record as well.
+    series : mapping, optional
+        Parameter or input name -> its value at each of the ``steps + 1`` grid times.
 
     Returns
     -------
@@ -106,6 +121,8 @@ def euler(point: Mapping[str, float], free: tuple[str, ...], steps: int, dt: flo
     for k in range(steps + 1):
         for kind in {kd for evs in events.values() for kd in evs}:
             cur[f"{kind}_input"] = events.get(k, {}).get(kind, 0.0) / dt
+        for name, values in (series or {}).items():
+            cur[name] = float(values[k])
         for n in ("time",) + tuple(free):
             out[n].append(cur[n])
         for n in record:
