@@ -77,11 +77,31 @@ def test_basins_and_markers_follow_the_equilibria(portrait):
     plt.close(fig)
 
 
-def test_fixed_mode_draws_the_frozen_two_stock_field():
-    data = phase_data(bundled("voluntary_buddying"), mode="fixed", n_grid=21, n_basin=5,
-                      n_traj=2, fixed={"conflict": 0.2})
-    assert "held" in data.note
-    assert data.equilibria and all(np.isfinite([e.x, e.y]).all() for e in data.equilibria)
+def test_fixed_mode_draws_the_field_with_the_other_stocks_held():
+    """In fixed mode the arrows are the model's trust and faith rates with conflict
+    held at the given value and every other stock at its initial value (initial
+    values from a simulation, rates from the sympy equations)."""
+    from iocdynamics.scenario import load_scenario
+    from iocdynamics.simulation import simulate
+
+    from .sector_harness import STOCKS, rate, state
+
+    sc = bundled("voluntary_buddying")
+    data = phase_data(sc, mode="fixed", n_grid=5, n_basin=3, n_traj=2,
+                      fixed={"conflict": 0.2})
+    start = simulate(sc, columns=list(STOCKS)).iloc[0].to_dict()
+    held = state(**load_scenario(sc).values, **start)
+    held.update(conflict=0.2, time_below_critical=0.0)
+    assert "conflict 0.20" in data.note
+    for j, y in enumerate(data.ys):
+        for i, x in enumerate(data.xs):
+            point = dict(held, trust=x, faith=y)
+            assert data.u[j, i] == pytest.approx(rate("trust", point), rel=1e-9, abs=1e-12)
+            assert data.v[j, i] == pytest.approx(rate("faith", point), rel=1e-9, abs=1e-12)
+    assert data.equilibria
+    for e in data.equilibria:
+        point = dict(held, trust=e.x, faith=e.y)
+        assert abs(rate("trust", point)) < 1e-8 and abs(rate("faith", point)) < 1e-8
 
 
 def test_bifurcation_branches_folds_and_hysteresis():
@@ -119,6 +139,12 @@ def test_bifurcation_branches_folds_and_hysteresis():
      "registry bounds"),
     (["bifurcation", "S", "--param", "mandated", "--range", "0", "1"], "'mandated'"),
     (["equilibria", "S", "--set", "formalisation", "7"], "formalisation"),
+    # -o/--output is the figure, as in every command; the old y-axis spelling is refused
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "1",
+      "--output", "collaborative_behaviour"], "the vertical axis is --variable "
+                                              "collaborative_behaviour"),
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "1", "-o", "fig"],
+     "a figure path ends in .png"),
 ])
 def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
     argv = [a if a != "S" else str(bundled("voluntary_buddying")) for a in argv]
@@ -126,6 +152,27 @@ def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err
+
+
+def test_bifurcation_refuses_the_old_figure_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["bifurcation", str(bundled("voluntary_buddying")), "--param", "formalisation",
+              "--range", "0", "1", "--figure", "f.png"])
+    assert "--figure was renamed: use -o/--output" in capsys.readouterr().err
+
+
+def test_every_command_names_its_output_path_dash_o():
+    """One vocabulary: a command that writes a file or folder takes -o/--output."""
+    from iocdynamics.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    writes_nothing = {"validate-case", "check", "explore", "regimes"}  # serve or print only
+    for name, p in sub.choices.items():
+        opts = {o for a in p._actions for o in a.option_strings}
+        if name in writes_nothing:
+            continue
+        assert {"-o", "--output"} <= opts, name
 
 
 def test_equilibria_command_writes_a_table(tmp_path, capsys):

@@ -10,7 +10,6 @@ from iocdynamics.calibration import ConfigError, calibrate, load_case, load_conf
 from iocdynamics.calibration.problem import Problem
 from iocdynamics.calibration.report import write_results
 from iocdynamics.calibration.synthetic import case_to_toml, synthetic_cases
-from iocdynamics.registry import PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ("fig5_voluntary_partnership", "mandated_cross_sector_system", "aco_dissolved")
@@ -31,14 +30,32 @@ def _config(**extra):
     return cfg
 
 
-def test_free_parameters_are_projected_from_the_registry():
-    prob = Problem(load_config(_config()), _templates())
+def test_free_parameters_take_the_configured_bounds_and_start_at_the_model_value():
+    """lmfit parameters carry the config's bounds and start; without a start, the
+    fit starts where the model runs when nothing is fitted (the simulated latent
+    values at the start equal those of an unfitted simulation of each case)."""
+    from iocdynamics.simulation import simulate
+
+    cfg = _config(parameters={"conflict_effect_on_trust": {"lower": 0.1, "upper": 0.9,
+                                                            "start": 0.42},
+                              "trust_build_time": {"lower": 3, "upper": 20}})
+    prob = Problem(load_config(cfg), _templates())
     params = prob.lmfit_parameters()
-    p = PARAMETERS["conflict_effect_on_trust"]
-    assert list(params) == ["conflict_effect_on_trust"]
-    assert params["conflict_effect_on_trust"].value == p.default
-    assert (params["conflict_effect_on_trust"].min, params["conflict_effect_on_trust"].max) \
-        == (0, 1)
+    assert list(params) == ["conflict_effect_on_trust", "trust_build_time"]
+    c = params["conflict_effect_on_trust"]
+    assert (c.value, c.min, c.max) == (0.42, 0.1, 0.9)
+    t = params["trust_build_time"]
+    assert (t.min, t.max) == (3, 20)
+    x = prob.latent({"conflict_effect_on_trust": 0.42})[0]
+    k = 0
+    for case in prob.cases:
+        sc = case.scenario(time_step=0.25).with_values(conflict_effect_on_trust=0.42)
+        df = simulate(sc, engine="fast", columns=list(prob.columns))
+        for o in case.observations:
+            assert x[k] == pytest.approx(df[o.variable].iloc[round(o.time / 0.25)],
+                                         rel=1e-9, abs=1e-12)
+            k += 1
+    assert k == prob.n_obs
 
 
 @pytest.mark.parametrize("change,words", [
@@ -156,3 +173,63 @@ def test_profile_and_hessian_intervals_agree_for_a_well_pinned_parameter():
     wald = r.uncertainty.wald["conflict_effect_on_trust"]
     width = wald[1] - wald[0]
     assert abs(prof[0] - wald[0]) < 0.1 * width and abs(prof[1] - wald[1]) < 0.1 * width
+
+
+def test_a_case_of_ones_own_beside_the_bundled_ones_stays_out_of_the_bundled_fit(tmp_path):
+    """The bundled configs name their cases: a new file in calibration/cases/ is not
+    pulled in; neither config carries a description into a copy's report."""
+    import shutil
+    import tomllib
+
+    shutil.copytree(ROOT / "calibration", tmp_path / "calibration")
+    mine = tmp_path / "calibration" / "cases" / "my_case.toml"
+    shutil.copy(ROOT / "calibration" / "cases" / "voluntary_buddying.toml", mine)
+    for name in ("CONFIG.toml", "demo.toml"):
+        path = tmp_path / "calibration" / name
+        cfg = load_config(path)
+        assert mine not in cfg.cases and len(cfg.cases) == 5
+        assert "description" not in tomllib.loads(path.read_text(encoding="utf-8"))
+        assert cfg.description == ""
+
+
+def test_the_report_says_what_was_fitted_to_what(tmp_path):
+    case = ROOT / "calibration" / "cases" / "imposed_buddying.toml"
+    cfg = {"name": "mine", "cases": [str(case)], "time_step": 0.25,
+           "output_dir": str(tmp_path),
+           "parameters": {"mandate_mistrust": {"lower": 0, "upper": 1}},
+           "search": {"method": "multistart", "n_starts": 4, "n_polish": 1,
+                      "polish_max_nfev": 20},
+           "uncertainty": {"profile": []}}
+    r = calibrate(cfg, verbose=False, profiles=False)
+    head = (r.output / "report.md").read_text().split("## Evidence")[0]
+    assert "Fit of 1 free parameter (mandate_mistrust) to 1 case (imposed_buddying)" in head
+    assert "vignettes" not in head
+
+
+def test_a_zero_correlation_between_parameters_no_case_shares_is_explained():
+    """mandate_mistrust can act only in the mandated cases, a case-specific initial
+    level only in its own voluntary case: no case informs both, and the report says so.
+    Checked independently: the objective's cross difference is zero."""
+    from iocdynamics.calibration.evidence import load_cases
+    from iocdynamics.calibration.explain import cases_where_active, zero_correlations
+
+    cases = load_cases(sorted((ROOT / "calibration" / "cases").glob("*.toml")))
+    voluntary = next(c.id for c in cases if c.arrangement == "voluntary"
+                     and any(o.variable == "collaborative_behaviour"
+                             for o in c.observations))
+    cfg = load_config({"name": "z", "time_step": 0.25,
+                       "parameters": {"mandate_mistrust": {"lower": 0, "upper": 1}},
+                       "case_parameters": {"initial_collaborative_behaviour": {
+                           "lower": 0.0, "upper": 0.5, "cases": [voluntary]}}})
+    prob = Problem(cfg, cases)
+    a, b = prob.names
+    assert cases_where_active(prob, a) == {c.id for c in cases if c.arrangement == "mandated"}
+    assert cases_where_active(prob, b) == {voluntary}
+    x = prob.start.copy()
+    h = np.array([0.05, 0.05])
+    f = [prob.objective(x + np.array([i * h[0], j * h[1]]))[0] for i in (0, 1)
+         for j in (0, 1)]
+    assert abs(f[3] - f[2] - f[1] + f[0]) < 1e-10
+    corr = np.eye(2)
+    text = zero_correlations(prob, corr, x)
+    assert len(text) == 1 and "no case informs both" in text[0]

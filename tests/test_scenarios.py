@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iocdynamics.registry import PARAMETERS
-from iocdynamics.scenario import Scenario, ScenarioError, load_scenario
+from iocdynamics.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    shortest_time_constant,
+)
 
 from .conftest import SCENARIOS
 
@@ -27,10 +32,43 @@ def error_of(tmp_path, text: str) -> str:
     return str(exc.value)
 
 
-def test_missing_keys_take_registry_defaults():
-    sc = Scenario.from_dict({})
-    assert all(sc.values[k] == p.default for k, p in PARAMETERS.items())
-    assert (sc.final_time, sc.time_step, sc.save_interval) == (60.0, 0.125, 1.0)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_each_key_sets_only_its_own_value(data):
+    """A key given in a scenario sets that constant and nothing else; every key left
+    out keeps the value of a scenario that gives none."""
+    name = data.draw(st.sampled_from([k for k in PARAMETERS if not k.startswith("contract_")]))
+    p = PARAMETERS[name]
+    table = {"context": "context", "lever": "levers"}.get(p.group, "parameters")
+    if p.kind == "bool":
+        value = data.draw(st.booleans())
+    elif p.kind == "int":
+        value = data.draw(st.integers(int(p.lower), int(p.upper)))
+    else:
+        value = data.draw(st.floats(p.lower, p.upper))
+    # the default time step must stay valid: keep adjustment times off their floor
+    if p.units == "Month" and p.group == "mechanism":
+        value = max(value, 4 * p.lower)
+    bare = Scenario.from_dict({})
+    sc = Scenario.from_dict({table: {name: value}})
+    assert sc.values[name] == float(value)
+    assert {k: v for k, v in sc.values.items() if k != name} == \
+        {k: v for k, v in bare.values.items() if k != name}
+
+
+def test_the_default_time_step_is_valid_across_the_registry_bounds():
+    """The default step (half the shortest adjustment time the bounds allow) keeps
+    Euler steps convex combinations for every parameter set inside the bounds: at
+    the corner with every time at its lower bound and every rate, speed-up and event
+    effect at its upper bound, the default scenario clock is accepted, and a step
+    twice as long is refused."""
+    corner = {p.name: (p.lower if p.units == "Month" else p.upper)
+              for p in PARAMETERS.values() if p.group == "mechanism"}
+    sc = Scenario.from_dict({"parameters": corner})
+    assert shortest_time_constant(sc.values) >= 2 * sc.time_step
+    with pytest.raises(ScenarioError, match="too long"):
+        Scenario.from_dict({"parameters": corner,
+                            "simulation": {"time_step": 2 * sc.time_step}})
 
 
 def test_the_issue_example_vocabulary_loads(tmp_path):
@@ -176,3 +214,46 @@ def test_any_in_range_context_and_levers_are_accepted(data):
     sc = Scenario.from_dict({"context": ctx, "levers": levers})
     for k, v in {**ctx, **levers}.items():
         assert math.isclose(sc.values[k], v)
+
+
+def test_python_settings_speak_the_scenario_files_words():
+    """simulate(sc, contract=..., mandated=...) is the file with those keys."""
+    import iocdynamics as ioc
+
+    base = {"context": {"history_of_collaboration": 0.6},
+            "levers": {"formalisation": 0.4}}
+    written = {"context": {**base["context"], "mandated": True},
+               "levers": {**base["levers"], "contract": "mou", "evaluation_interval": 3}}
+    a = ioc.simulate(base, contract="mou", mandated=True, evaluation_interval=3)
+    b = ioc.simulate(written)
+    assert a.equals(b)
+    sc = Scenario.from_dict(base).with_values(contract="binding")
+    assert sc.contract() == "binding"
+    assert (sc.values["contract_is_mou"], sc.values["contract_is_binding"]) == (0.0, 1.0)
+    # switching the contract through the word resets the other indicator
+    assert Scenario.from_dict(written).with_values(contract="binding").contract() == "binding"
+
+
+@pytest.mark.parametrize("kw, fragment", [
+    ({"contract_is_mou": 1, "contract_is_binding": 1}, "set contract = 'mou'"),
+    ({"contract": "mou", "contract_is_binding": 1}, "give contract = 'none', 'mou' or"),
+    ({"contract": "contract"}, "use one of 'none', 'mou', 'binding'"),
+    ({"mandatd": True}, "Did you mean 'mandated'?"),
+])
+def test_contradictory_or_unknown_settings_are_refused(kw, fragment):
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_dict({}).with_values(**kw)
+    assert fragment in str(exc.value)
+    # the message names the settings, not every one of the model's constants
+    assert len(str(exc.value)) < 400
+
+
+def test_an_ensemble_table_cannot_hold_both_contracts():
+    import pandas as pd
+
+    from iocdynamics import simulate_ensemble
+
+    binding = Scenario.from_dict({"levers": {"contract": "binding"}})
+    table = pd.DataFrame({"contract_is_mou": [0.0, 1.0]})
+    with pytest.raises(ScenarioError, match="row 1 sets contract_is_mou = 1"):
+        simulate_ensemble(table, binding)
