@@ -327,8 +327,15 @@ def _draw_runs(ax, data: TippingData, seg: Segment, events: bool = True) -> None
                     ms=14, color=color, mec="white", mew=0.7, zorder=9, ls="none")
 
 
-def tipping_legend_handles(data: TippingData) -> list:
-    """Legend entries shared by every portrait of :func:`plot_tipping_phase`."""
+def _entered(data: TippingData) -> bool:
+    """Some run enters the basin of synergy within a segment (a star is drawn)."""
+    return any((t := seg.entry(n)) is not None and t > seg.start + 1e-9
+               for seg in data.segments for n in data.runs)
+
+
+def tipping_legend_handles(data: TippingData, view: tuple | None = None) -> list:
+    """Legend entries shared by every portrait of :func:`plot_tipping_phase`
+    (the critical levels only if they lie within ``view``)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -350,17 +357,21 @@ def tipping_legend_handles(data: TippingData) -> list:
     handles += [Line2D([], [], ls="none", marker="o", mfc="black", mec="white", ms=9,
                        label="stable state"),
                 Line2D([], [], ls="none", marker="X", mfc="black", mec="white", ms=9,
-                       label="saddle"),
-                Line2D([], [], color="0.2", ls=":", lw=1.2,
-                       label="critical level (dissolution risk)")]
+                       label="saddle")]
+    crit = data.segments[0].phase.critical
+    lims = {data.x_name: view[0], data.y_name: view[1]} if view else {}
+    if crit and (not view or any(lims[k][0] <= v <= lims[k][1] for k, v in crit.items())):
+        handles.append(Line2D([], [], color="0.2", ls=":", lw=1.2,
+                              label="critical level (dissolution risk)"))
     handles += [Line2D([], [], color=c, **st, label=f"run {name}")
                 for name, st, c in zip(data.runs, RUN_STYLES, RUN_COLORS)]
     handles += [Line2D([], [], ls="none", marker="o", color="0.2", ms=5,
                        label="run at the start of the context"),
                 Line2D([], [], ls="none", marker="s", color="0.2", ms=5,
-                       label="run at its end"),
-                Line2D([], [], ls="none", marker="*", color="0.2", ms=11,
-                       label="run enters the basin of synergy")]
+                       label="run at its end")]
+    if _entered(data):
+        handles.append(Line2D([], [], ls="none", marker="*", color="0.2", ms=11,
+                              label="run enters the basin of synergy"))
     return handles
 
 
@@ -407,14 +418,14 @@ def plot_tipping_phase(data: TippingData, segment: int = 0, ax=None, legend: boo
     seg = data.segments[segment]
     _draw_portrait(ax, seg)
     _draw_runs(ax, data, seg)
-    xlim, ylim = view or tipping_view(data)
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
+    view = view or tipping_view(data)
+    ax.set_xlim(*view[0])
+    ax.set_ylim(*view[1])
     found = " and ".join(seg.regimes) if seg.regimes else "none found"
     runs = "\n".join(f"run {name}: {seg.status(name)}" for name in data.runs)
     ax.set_title(f"{seg.describe()}; stable states: {found}\n{runs}", fontsize=8.5)
     if legend:
-        ax.legend(handles=tipping_legend_handles(data), loc="upper left",
+        ax.legend(handles=tipping_legend_handles(data, view), loc="upper left",
                   bbox_to_anchor=(1.02, 1.0), fontsize=7.5, frameon=False)
     return ax
 
@@ -431,9 +442,23 @@ def plot_tipping(data: TippingData, fig=None):
 
     n = len(data.segments)
     if fig is None:
-        fig = plt.figure(figsize=(5.6 * n + 2.8, 12))
+        fig = plt.figure(figsize=(max(5.6 * n + 2.8, 11.0), 12))
+    removed = " and ".join(f"{EVENT_LABELS[k]}s" for k in data.removed)
+    star = ("A star marks the month a run enters the basin of synergy." if _entered(data)
+            else "No run enters the basin of synergy within a context (no star).")
+    caption = textwrap.fill(
+        f"Top: the scenario as written (solid) and without its {removed} (dashed); "
+        "numbers mark its events. Bottom: the trust-faith phase portrait of each context "
+        "the run passes through (no events, evaluation rounds averaged, no dissolution); "
+        "the field, the nullclines and the shaded basins are those of states whose other "
+        "stocks are at rest given trust and faith. A running partnership's other stocks "
+        "are not at rest, so which basin a run is in is decided from its full state (every "
+        "stock integrated in that context's field), and a run may lie on the other side "
+        f"of the drawn boundary. {star}", int(fig.get_figwidth() * 14))
+    line = 8 * 1.3 / 72 / fig.get_figheight()
+    bottom = 0.05 + (caption.count("\n") + 1) * line
     gs = fig.add_gridspec(3, n + 1, height_ratios=[1, 1, 2.2], width_ratios=[1] * n + [0.5],
-                          hspace=0.46, wspace=0.16, top=0.94, bottom=0.1)
+                          hspace=0.46, wspace=0.26, top=0.94, bottom=bottom)
     top = fig.add_subplot(gs[0, :])
     mid = fig.add_subplot(gs[1, :], sharex=top)
     plot_tipping_time(data, ("collaborative_behaviour",), ax=top)
@@ -445,17 +470,5 @@ def plot_tipping(data: TippingData, fig=None):
     for k in range(n):
         axes.append(plot_tipping_phase(data, k, ax=fig.add_subplot(gs[2, k]),
                                        legend=k == n - 1))
-    removed = " and ".join(f"{EVENT_LABELS[k]}s" for k in data.removed)
-    width = int(fig.get_figwidth() * 14)
-    fig.text(0.05, 0.055, textwrap.fill(
-             f"Top: the scenario as written (solid) and without its {removed} (dashed); "
-             "numbers mark its events. Bottom: the trust-faith phase portrait of each "
-             "context the run passes through (no events, evaluation rounds averaged, no "
-             "dissolution); the field, the nullclines and the shaded basins are those of "
-             "states whose other stocks are at rest given trust and faith. A running "
-             "partnership's other stocks are not at rest, so which basin a run is in is "
-             "decided from its full state (every stock integrated in that context's "
-             "field): a star marks the month a run enters the basin of synergy, and a run "
-             "may lie on the other side of the drawn boundary.", width),
-             fontsize=8, ha="left", va="top", color="0.2")
+    fig.text(0.05, 0.012, caption, fontsize=8, ha="left", va="bottom", color="0.2")
     return axes
