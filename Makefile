@@ -1,7 +1,9 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   runs the bundled scenarios (and analyses) and writes out/
 #   make test   runs the default test suite
-# Also: make test-slow (long tests), make bench (engine benchmark), make lint.
+# Also: make test-slow (long tests), make bench (engine benchmark), make lint,
+#   make mutation (mutation score of the model, engine, scenario timing and likelihood;
+#   hours: see docs/testing.md; MUTATION_ARGS="model --sample 40" for an estimate).
 # Both create .venv and install the package with what it needs.
 
 PY ?= python3
@@ -10,7 +12,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
 
-.PHONY: demo test test-slow bench lint models clean
+.PHONY: demo test test-slow bench lint models clean mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +28,11 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+
+# mutates the source files in place (restored after each mutant): do not edit while it runs
+MUTATION_ARGS ?=
+mutation: $(STAMP)
+	nice $(BIN)/python tools/mutation/run.py $(MUTATION_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py

@@ -77,11 +77,31 @@ def test_basins_and_markers_follow_the_equilibria(portrait):
     plt.close(fig)
 
 
-def test_fixed_mode_draws_the_frozen_two_stock_field():
-    data = phase_data(bundled("voluntary_buddying"), mode="fixed", n_grid=21, n_basin=5,
-                      n_traj=2, fixed={"conflict": 0.2})
-    assert "held" in data.note
-    assert data.equilibria and all(np.isfinite([e.x, e.y]).all() for e in data.equilibria)
+def test_fixed_mode_draws_the_field_with_the_other_stocks_held():
+    """In fixed mode the arrows are the model's trust and faith rates with conflict
+    held at the given value and every other stock at its initial value (initial
+    values from a simulation, rates from the sympy equations)."""
+    from iocdynamics.scenario import load_scenario
+    from iocdynamics.simulation import simulate
+
+    from .sector_harness import STOCKS, rate, state
+
+    sc = bundled("voluntary_buddying")
+    data = phase_data(sc, mode="fixed", n_grid=5, n_basin=3, n_traj=2,
+                      fixed={"conflict": 0.2})
+    start = simulate(sc, columns=list(STOCKS)).iloc[0].to_dict()
+    held = state(**load_scenario(sc).values, **start)
+    held.update(conflict=0.2, time_below_critical=0.0)
+    assert "conflict 0.20" in data.note
+    for j, y in enumerate(data.ys):
+        for i, x in enumerate(data.xs):
+            point = dict(held, trust=x, faith=y)
+            assert data.u[j, i] == pytest.approx(rate("trust", point), rel=1e-9, abs=1e-12)
+            assert data.v[j, i] == pytest.approx(rate("faith", point), rel=1e-9, abs=1e-12)
+    assert data.equilibria
+    for e in data.equilibria:
+        point = dict(held, trust=e.x, faith=e.y)
+        assert abs(rate("trust", point)) < 1e-8 and abs(rate("faith", point)) < 1e-8
 
 
 def test_bifurcation_branches_folds_and_hysteresis():

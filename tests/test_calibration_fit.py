@@ -10,7 +10,6 @@ from iocdynamics.calibration import ConfigError, calibrate, load_case, load_conf
 from iocdynamics.calibration.problem import Problem
 from iocdynamics.calibration.report import write_results
 from iocdynamics.calibration.synthetic import case_to_toml, synthetic_cases
-from iocdynamics.registry import PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ("fig5_voluntary_partnership", "mandated_cross_sector_system", "aco_dissolved")
@@ -31,14 +30,32 @@ def _config(**extra):
     return cfg
 
 
-def test_free_parameters_are_projected_from_the_registry():
-    prob = Problem(load_config(_config()), _templates())
+def test_free_parameters_take_the_configured_bounds_and_start_at_the_model_value():
+    """lmfit parameters carry the config's bounds and start; without a start, the
+    fit starts where the model runs when nothing is fitted (the simulated latent
+    values at the start equal those of an unfitted simulation of each case)."""
+    from iocdynamics.simulation import simulate
+
+    cfg = _config(parameters={"conflict_effect_on_trust": {"lower": 0.1, "upper": 0.9,
+                                                            "start": 0.42},
+                              "trust_build_time": {"lower": 3, "upper": 20}})
+    prob = Problem(load_config(cfg), _templates())
     params = prob.lmfit_parameters()
-    p = PARAMETERS["conflict_effect_on_trust"]
-    assert list(params) == ["conflict_effect_on_trust"]
-    assert params["conflict_effect_on_trust"].value == p.default
-    assert (params["conflict_effect_on_trust"].min, params["conflict_effect_on_trust"].max) \
-        == (0, 1)
+    assert list(params) == ["conflict_effect_on_trust", "trust_build_time"]
+    c = params["conflict_effect_on_trust"]
+    assert (c.value, c.min, c.max) == (0.42, 0.1, 0.9)
+    t = params["trust_build_time"]
+    assert (t.min, t.max) == (3, 20)
+    x = prob.latent({"conflict_effect_on_trust": 0.42})[0]
+    k = 0
+    for case in prob.cases:
+        sc = case.scenario(time_step=0.25).with_values(conflict_effect_on_trust=0.42)
+        df = simulate(sc, engine="fast", columns=list(prob.columns))
+        for o in case.observations:
+            assert x[k] == pytest.approx(df[o.variable].iloc[round(o.time / 0.25)],
+                                         rel=1e-9, abs=1e-12)
+            k += 1
+    assert k == prob.n_obs
 
 
 @pytest.mark.parametrize("change,words", [

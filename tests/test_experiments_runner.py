@@ -38,7 +38,7 @@ def test_writes_ensemble_summary_and_figures(tiny):
     res, out = tiny
     for name in ("ensemble.nc", "summary.csv", "design.csv", "samples.csv",
                  "manifest.json", "figures/fan_trust.png", "figures/synergy_probability.png",
-                 "figures/heatmap_behaviour_at_horizon_contract_x_formalisation.png"):
+                 "figures/heatmap_behaviour_at_horizon_formalisation_x_contract.png"):
         assert (out / name).stat().st_size > 0, name
     with xr.open_dataset(out / "ensemble.nc") as ds:
         assert ds["trust"].dims == ("setting", "member", "time")

@@ -51,6 +51,11 @@ def test_held_constants_can_switch_a_claim_off():
     assert outcomes and all(o.zero and not o.contradicted for o in outcomes)
 
 
+def test_every_polarity_sign_is_plus_or_minus_one():
+    assert {p.sign for p in MODEL.polarities} <= {-1, 1}
+    assert {p.sign for p in MODEL.polarities} == {-1, 1}
+
+
 def test_every_polarity_names_real_elements():
     names = set(MODEL.symbols)
     for p in MODEL.polarities:

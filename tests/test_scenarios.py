@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iocdynamics.registry import PARAMETERS
-from iocdynamics.scenario import Scenario, ScenarioError, load_scenario
+from iocdynamics.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    shortest_time_constant,
+)
 
 from .conftest import SCENARIOS
 
@@ -27,10 +32,43 @@ def error_of(tmp_path, text: str) -> str:
     return str(exc.value)
 
 
-def test_missing_keys_take_registry_defaults():
-    sc = Scenario.from_dict({})
-    assert all(sc.values[k] == p.default for k, p in PARAMETERS.items())
-    assert (sc.final_time, sc.time_step, sc.save_interval) == (60.0, 0.125, 1.0)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_each_key_sets_only_its_own_value(data):
+    """A key given in a scenario sets that constant and nothing else; every key left
+    out keeps the value of a scenario that gives none."""
+    name = data.draw(st.sampled_from([k for k in PARAMETERS if not k.startswith("contract_")]))
+    p = PARAMETERS[name]
+    table = {"context": "context", "lever": "levers"}.get(p.group, "parameters")
+    if p.kind == "bool":
+        value = data.draw(st.booleans())
+    elif p.kind == "int":
+        value = data.draw(st.integers(int(p.lower), int(p.upper)))
+    else:
+        value = data.draw(st.floats(p.lower, p.upper))
+    # the default time step must stay valid: keep adjustment times off their floor
+    if p.units == "Month" and p.group == "mechanism":
+        value = max(value, 4 * p.lower)
+    bare = Scenario.from_dict({})
+    sc = Scenario.from_dict({table: {name: value}})
+    assert sc.values[name] == float(value)
+    assert {k: v for k, v in sc.values.items() if k != name} == \
+        {k: v for k, v in bare.values.items() if k != name}
+
+
+def test_the_default_time_step_is_valid_across_the_registry_bounds():
+    """The default step (half the shortest adjustment time the bounds allow) keeps
+    Euler steps convex combinations for every parameter set inside the bounds: at
+    the corner with every time at its lower bound and every rate, speed-up and event
+    effect at its upper bound, the default scenario clock is accepted, and a step
+    twice as long is refused."""
+    corner = {p.name: (p.lower if p.units == "Month" else p.upper)
+              for p in PARAMETERS.values() if p.group == "mechanism"}
+    sc = Scenario.from_dict({"parameters": corner})
+    assert shortest_time_constant(sc.values) >= 2 * sc.time_step
+    with pytest.raises(ScenarioError, match="too long"):
+        Scenario.from_dict({"parameters": corner,
+                            "simulation": {"time_step": 2 * sc.time_step}})
 
 
 def test_the_issue_example_vocabulary_loads(tmp_path):

@@ -425,7 +425,8 @@ def write_figures(result: ExperimentResult) -> list[Path]:
     for hm in spec.figures.heatmaps:
         fig = heatmap_figure(ds, settings, hm, title=spec.name)
         facet = f"_by_{hm.facet}" if hm.facet else ""
-        save(fig, f"heatmap_{hm.metric}_{hm.y}_x_{hm.x}{facet}.png")
+        # named in the order the file asks for the axes: x, then y
+        save(fig, f"heatmap_{hm.metric}_{hm.x}_x_{hm.y}{facet}.png")
     n = len(settings)
     fig, ax = plt.subplots(figsize=(max(8.5, 6.0 + 0.06 * 8 * len(settings.columns)),
                                     0.3 * n + 1.8))

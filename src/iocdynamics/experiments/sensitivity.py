@@ -353,32 +353,50 @@ def _axes(ax, figsize):
     return ax
 
 
-def plot_morris(result: pd.DataFrame, ax=None, output: str = "", top: int = 12):
+def plot_morris(result: pd.DataFrame, ax=None, output: str = "", top: int = 10):
     """Morris mu*-sigma plot: parameters far right matter; high sigma/mu* means
-    non-linear or interacting effects. The ``top`` parameters by mu* are labelled.
+    non-linear or interacting effects. The ``top`` parameters by mu* are numbered
+    on the plot and named, in rank order, in a key beside it (no label sits on
+    another); parameters inactive in the scenario by construction (column
+    ``inactive``) are drawn hollow.
 
     Returns
     -------
     matplotlib Axes
     """
-    ax = _axes(ax, (7, 5.5))
+    ax = _axes(ax, (9, 5.5))
     r = result.sort_values("mu_star", ascending=False)
-    ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="o", ms=4,
-                color="#1f77b4", ecolor="0.7", elinewidth=0.8, alpha=0.85)
-    lim = max(float(r["mu_star"].max()), float(r["sigma"].max()), 1e-12) * 1.1
+    off = r["inactive"].to_numpy(dtype=bool) if "inactive" in r else np.zeros(len(r), bool)
+    ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="none",
+                ecolor="0.75", elinewidth=0.8)
+    ax.scatter(r["mu_star"][~off], r["sigma"][~off], s=22, color="#1f77b4", zorder=3,
+               label="parameter")
+    if off.any():
+        ax.scatter(r["mu_star"][off], r["sigma"][off], s=22, facecolors="none",
+                   edgecolors="0.5", zorder=3, label="inactive in this scenario")
+    lim = max(float(r["mu_star"].max()), float(r["sigma"].max()), 1e-12) * 1.12
     xs = np.linspace(0, lim, 10)
     for ratio, ls in ((1.0, "-"), (0.5, "--"), (0.1, ":")):
-        ax.plot(xs, ratio * xs, color="0.5", lw=0.8, ls=ls, label=f"sigma/mu* = {ratio:g}")
-    for name, row in r.head(top).iterrows():
-        ax.annotate(name, (row["mu_star"], row["sigma"]), xytext=(4, 2),
-                    textcoords="offset points", fontsize=7)
+        ax.plot(xs, ratio * xs, color="0.6", lw=0.8, ls=ls, label=f"sigma/mu* = {ratio:g}")
+    shown = r.head(top)
+    key = []
+    for k, (name, row) in enumerate(shown.iterrows(), start=1):
+        ax.annotate(str(k), (row["mu_star"], row["sigma"]), xytext=(3, 3),
+                    textcoords="offset points", fontsize=8, fontweight="bold",
+                    color="#0b3d6b")
+        key.append(f"{k:>2}  {name}")
+    rest = len(r) - len(shown)
+    if rest:
+        key.append(f"    ({rest} more, smaller mu*)")
+    ax.text(1.02, 1.0, "Ranked by mu*:\n" + "\n".join(key), transform=ax.transAxes,
+            fontsize=8, va="top", ha="left", family="monospace")
     ax.set_xlim(0, lim)
     ax.set_ylim(0, lim)
     what = label_output(output)
     ax.set_xlabel(f"mu* (mean |elementary effect| on {what}, per parameter range)")
     ax.set_ylabel("sigma (spread of elementary effects)")
     ax.set_title(f"Morris screening: {what}", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.legend(fontsize=7.5, loc="upper left", frameon=False)
     ax.grid(alpha=0.3)
     return ax
 
@@ -499,7 +517,7 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         for name, df in res.items():
             safe = name.replace("@", "_at_")
             if method == "morris":
-                fig, ax = plt.subplots(figsize=(7.5, 6))
+                fig, ax = plt.subplots(figsize=(10, 6))
                 plot_morris(df, ax=ax, output=name)
             else:
                 fig, ax = plt.subplots(figsize=(7.5, 0.35 * min(15, len(df)) + 1.6))
