@@ -250,3 +250,25 @@ def test_scenario_members_inputs_equal_each_scenarios_own_series():
                 np.testing.assert_array_equal(got[i, j], want, err_msg=f"{sc.name}: {name}")
             np.testing.assert_array_equal(plan.inputs.constants[i],
                                           [sc.values[n] for n in plan.constants])
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60))
+def test_time_constants_of_a_table_equal_the_row_by_row_values(seed, n):
+    """The stability check computes every row's shortest adjustment time on whole
+    columns; it equals the scenario module's row-by-row value exactly, also when a
+    branch (evaluation rounds on or off) differs between rows."""
+    from iocdynamics.ensembles.plan import shortest_time_constants
+    from iocdynamics.scenario import shortest_time_constant
+
+    table = sample_parameters(n, seed=seed)
+    rng = np.random.default_rng(seed)
+    table["evaluation_effectiveness"] *= rng.integers(0, 2, n)  # some rounds off
+    values = dict(load_scenario(bundled("voluntary_buddying")).values)
+    cols = list(table.columns)
+    got = shortest_time_constants(values, cols, table.to_numpy(dtype=float))
+    want = []
+    for i in range(n):
+        values.update(table.iloc[i].to_dict())
+        want.append(shortest_time_constant(values))
+    np.testing.assert_array_equal(got, want)

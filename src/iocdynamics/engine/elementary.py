@@ -301,27 +301,13 @@ def _i2f(typingctx, i):
 @njit(forceinline=True)
 def _select(c, a, b):
     return a if c else b
-
-
-@njit(forceinline=True)
-def _floor(x):
-    return np.floor(x)
-
-
-@njit(forceinline=True)
-def _ceil(x):
-    return np.ceil(x)
-
-
-@njit(forceinline=True)
-def _trunc(x):
-    return np.trunc(x)
-
-
-@njit(forceinline=True)
-def _sqrt(x):
-    return np.sqrt(x)
 '''
+NUMBA_PRELUDE += "".join(f'''
+
+@njit(forceinline=True)
+def _{name}(x):
+    return np.{name}(x)
+''' for name in ("floor", "ceil", "trunc", "sqrt"))  # exactly rounded, no calls
 """Numba bindings of the primitives (bit casts as LLVM ``bitcast``; no calls)."""
 
 

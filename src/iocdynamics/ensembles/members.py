@@ -11,7 +11,7 @@ number of steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain
 
 import numpy as np
@@ -84,8 +84,27 @@ def scenario_changes(scs: Sequence[Scenario], varying: tuple[str, ...]
             impulse.astype(bool)[order])
 
 
+def table_inputs(base: Scenario, table: Mapping[str, np.ndarray], n: int,
+                 constants: tuple[str, ...], varying: tuple[str, ...]) -> MemberInputs:
+    """Inputs of ``n`` members: ``base`` with the columns of ``table`` (registry name ->
+    values per member) replacing its values; every member shares the base's changes."""
+
+    def matrix(names):
+        out = np.empty((n, len(names)))
+        for j, name in enumerate(names):
+            if name in table:
+                out[:, j] = table[name]
+            else:
+                out[:, j] = base.values.get(name, 0.0)  # event inputs: 0
+        return out
+
+    _, step, var, value, impulse = scenario_changes([base], varying)
+    return MemberInputs.make(matrix(constants), matrix(varying), step=step, var=var,
+                             value=value, impulse=impulse)
+
+
 def member_inputs(values: np.ndarray, constants: tuple[str, ...], varying: tuple[str, ...],
-                  changes: tuple[np.ndarray, ...], shared: bool = False) -> MemberInputs:
+                  changes: tuple[np.ndarray, ...]) -> MemberInputs:
     """Assemble the engine's inputs.
 
     Parameters
@@ -95,8 +114,6 @@ def member_inputs(values: np.ndarray, constants: tuple[str, ...], varying: tuple
         The kernel's constants and per-step inputs.
     changes : tuple of arrays
         From :func:`scenario_changes`.
-    shared : bool
-        The changes are member 0's and apply to every member (a base scenario).
     """
     col = {n: j for j, n in enumerate(NAMES)}
     m = values.shape[0]
@@ -106,8 +123,6 @@ def member_inputs(values: np.ndarray, constants: tuple[str, ...], varying: tuple
         if n in col:
             levels[:, j] = values[:, col[n]]
     member, step, var, value, impulse = changes
-    if shared:
-        return MemberInputs.make(P, levels, step=step, var=var, value=value, impulse=impulse)
     first = np.searchsorted(member, np.arange(m), side="left")
     last = np.searchsorted(member, np.arange(m), side="right")
     return MemberInputs.make(P, levels, first, last, step, var, value, impulse)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import operator
+import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ from ..scenario import (
     shortest_time_constant,
 )
 from ..simulation import resolve_columns
-from .members import NAMES, member_inputs, scenario_changes, value_matrix
+from .members import NAMES, member_inputs, scenario_changes, table_inputs, value_matrix
 
 
 @dataclass
@@ -235,15 +237,102 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
     cols = [c for c in df.columns if c in relevant]
     if not cols:
         return
-    rows = df[cols].to_numpy(dtype=float).tolist()  # Python floats: faster arithmetic
-    for i, row in enumerate(rows):
-        values.update(zip(cols, row))
-        tau = shortest_time_constant(values)
-        if base.time_step > tau / 2 + 1e-12:
-            raise ScenarioError(
-                f"{where}: row {_plain(df.index[i])!r} makes the shortest adjustment time "
-                f"{tau:g} months; the base scenario's time_step = {base.time_step:g} must be "
-                f"<= {tau / 2:g}. Lower time_step in the base scenario or narrow the ranges.")
+    taus = shortest_time_constants(values, cols, df[cols].to_numpy(dtype=float))
+    bad = np.flatnonzero(base.time_step > taus / 2 + 1e-12)
+    if len(bad):
+        i, tau = int(bad[0]), float(taus[bad[0]])
+        raise ScenarioError(
+            f"{where}: row {_plain(df.index[i])!r} makes the shortest adjustment time "
+            f"{tau:g} months; the base scenario's time_step = {base.time_step:g} must be "
+            f"<= {tau / 2:g}. Lower time_step in the base scenario or narrow the ranges.")
+
+
+class _Mixed(Exception):
+    """A comparison whose result differs between rows (``mask``: where it holds)."""
+
+    def __init__(self, mask: np.ndarray):
+        super().__init__("rows take different branches")
+        self.mask = mask
+
+
+class _Column(np.ndarray):
+    """A table column whose comparisons give one bool when every row agrees, so that
+    a branch of :func:`shortest_time_constant` can run on all rows at once."""
+
+    def _compare(self, other, op):
+        result = op(np.asarray(self), np.asarray(other))
+        if result.all():
+            return True
+        if not result.any():
+            return False
+        raise _Mixed(np.broadcast_to(result, self.shape))
+
+    def __lt__(self, other):
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other):
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other):
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._compare(other, operator.ge)
+
+
+def _rowwise(reduce):
+    def f(*args):
+        items = args[0] if len(args) == 1 else args
+        return reduce.reduce(np.broadcast_arrays(*[np.asarray(x, float) for x in items]))
+    return f
+
+
+def shortest_time_constants(values: Mapping[str, float], cols: Sequence[str],
+                            table: np.ndarray) -> np.ndarray:
+    """:func:`~iocdynamics.scenario.shortest_time_constant` of every row of ``table``
+    (columns ``cols`` replacing ``values``), computed on whole columns.
+
+    The scenario module's own function runs on arrays (its ``min`` taken row-wise, each
+    branch on the rows that take it); the numbers are those of the row-by-row call (IEEE
+    arithmetic is the same on arrays), which is checked on the first row. Anything
+    the function does that arrays cannot follow falls back to the row-by-row call.
+    """
+    f = shortest_time_constant
+    vectorised = types.FunctionType(f.__code__, {**f.__globals__, "min": _rowwise(np.minimum),
+                                                 "max": _rowwise(np.maximum)})
+    values = dict(values)
+
+    def scalar(rows: np.ndarray) -> np.ndarray:
+        out = np.empty(len(rows))
+        for i, row in enumerate(rows.tolist()):
+            values.update(zip(cols, row))
+            out[i] = f(values)
+        return out
+
+    def columns(rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 1:
+            return scalar(rows)
+        v = dict(values)
+        v.update({c: np.ascontiguousarray(rows[:, j]).view(_Column)
+                  for j, c in enumerate(cols)})
+        try:
+            return np.broadcast_to(np.asarray(vectorised(v), float), len(rows)).copy()
+        except _Mixed as mixed:  # a branch differs between rows: each side on its own
+            out = np.empty(len(rows))
+            for side in (mixed.mask, ~mixed.mask):
+                out[side] = columns(rows[side])
+            return out
+
+    if len(table) == 0:
+        return np.empty(0)
+    try:
+        with np.errstate(all="ignore"):
+            taus = columns(table)
+        if taus[0] == scalar(table[:1])[0]:
+            return taus
+    except Exception:  # any construct arrays cannot follow: row by row
+        pass
+    return scalar(table)
 
 
 class _KeyLog(dict):
@@ -281,13 +370,8 @@ def _plan_frame(df: pd.DataFrame, base: Scenario, columns: tuple[str, ...],
                              "simulate_ensemble")
     varying = _varying([base])
     constants = _kernel_constants(varying)
-    values = np.repeat(value_matrix([base]), len(df), axis=0)
-    col = {n: j for j, n in enumerate(NAMES)}
-    for name in df.columns:
-        values[:, col[name]] = df[name].to_numpy(dtype=float)
-    inputs = member_inputs(values, constants, varying, scenario_changes([base], varying),
-                           shared=True)
     coords = {str(c): df[c].to_numpy(dtype=float) for c in df.columns}
+    inputs = table_inputs(base, coords, len(df), constants, varying)
     return EnsemblePlan(constants=constants, varying=varying, columns=columns,
                         final_time=base.final_time, time_step=base.time_step,
                         save_times=save_times,
