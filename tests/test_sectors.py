@@ -798,3 +798,20 @@ def test_baseline_time_scales_at_the_default_constants():
                          0.3 + 0.7 * math.exp(-1)) == pytest.approx(36, abs=tol)
     assert value("risk_willingness", dict(v, risk_tolerance=0.45)) == pytest.approx(
         (1 + 0.45**8) / 2, rel=1e-12)
+
+
+def test_baseline_effects_of_conflict_and_dissolution_at_the_default_constants():
+    """The documented baseline, by hand: full conflict with no resolution and no broker
+    removes 80% of indicated trust and half as much faith (40%); a half-constructive
+    approach (resolution 0.5, dampening 0.7) removes 35% of that; a partnership
+    dissolves after 6 months below a critical level of 0.15."""
+    v = state(conflict=1.0, conflict_resolution=0.0, external_broker=0.0)
+    assert value("conflict_damage_on_trust", v) == pytest.approx(0.8, rel=1e-12)
+    assert value("conflict_damage_on_faith", v) == pytest.approx(0.4, rel=1e-12)
+    v["conflict_resolution"] = 0.5
+    assert value("conflict_damage_on_trust", v) == pytest.approx(0.8 * 0.65, rel=1e-12)
+    w = state(trust=0.149, faith=0.5)
+    assert value("below_critical_level", w) == 1
+    assert value("below_critical_level", dict(w, trust=0.151)) == 0
+    run = euler(w, ("time_below_critical",), 80, DT, record=("active",))
+    assert run["time"][np.argmax(run["active"] == 0)] == pytest.approx(6.0)
