@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "experiments" / "scenarios"
-CLAIMS_FILE = ROOT.parent / "shared" / "theory" / "CLAIMS.md"
+CLAIMS_FILE = ROOT / "src" / "iocdynamics" / "model" / "claims.md"
 
 
 @pytest.fixture(scope="session")

@@ -139,6 +139,12 @@ def test_bifurcation_branches_folds_and_hysteresis():
      "registry bounds"),
     (["bifurcation", "S", "--param", "mandated", "--range", "0", "1"], "'mandated'"),
     (["equilibria", "S", "--set", "formalisation", "7"], "formalisation"),
+    # -o/--output is the figure, as in every command; the old y-axis spelling is refused
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "1",
+      "--output", "collaborative_behaviour"], "the vertical axis is --variable "
+                                              "collaborative_behaviour"),
+    (["bifurcation", "S", "--param", "formalisation", "--range", "0", "1", "-o", "fig"],
+     "a figure path ends in .png"),
 ])
 def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
     argv = [a if a != "S" else str(bundled("voluntary_buddying")) for a in argv]
@@ -146,6 +152,27 @@ def test_bad_arguments_get_clear_errors(argv, needle, capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err
+
+
+def test_bifurcation_refuses_the_old_figure_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["bifurcation", str(bundled("voluntary_buddying")), "--param", "formalisation",
+              "--range", "0", "1", "--figure", "f.png"])
+    assert "--figure was renamed: use -o/--output" in capsys.readouterr().err
+
+
+def test_every_command_names_its_output_path_dash_o():
+    """One vocabulary: a command that writes a file or folder takes -o/--output."""
+    from iocdynamics.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    writes_nothing = {"validate-case", "check", "explore", "regimes"}  # serve or print only
+    for name, p in sub.choices.items():
+        opts = {o for a in p._actions for o in a.option_strings}
+        if name in writes_nothing:
+            continue
+        assert {"-o", "--output"} <= opts, name
 
 
 def test_equilibria_command_writes_a_table(tmp_path, capsys):

@@ -173,6 +173,18 @@ def test_all_problems_are_reported_and_nothing_is_returned():
     assert len(exc.value.problems) == 2
 
 
+def test_a_misspelt_variable_and_a_bad_level_are_reported_in_one_pass():
+    d = copy.deepcopy(_fig5())
+    var = d["observations"][0]["variable"]
+    d["observations"][0]["variable"] = var[:-1] + var[-1] * 2   # a typo of a real name
+    d["observations"][0]["level"] = "enormous"
+    with pytest.raises(CaseError) as exc:
+        parse_case(d, source="f.toml")
+    reasons = [r for _, r in exc.value.problems]
+    assert any(f"did you mean {var!r}" in r for r in reasons)
+    assert any("'enormous'" in r and f"scale of {var!r}" in r for r in reasons)
+
+
 def test_duplicate_case_ids_are_rejected(tmp_path):
     a = tmp_path / "a.toml"
     b = tmp_path / "b.toml"

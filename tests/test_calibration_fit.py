@@ -173,3 +173,63 @@ def test_profile_and_hessian_intervals_agree_for_a_well_pinned_parameter():
     wald = r.uncertainty.wald["conflict_effect_on_trust"]
     width = wald[1] - wald[0]
     assert abs(prof[0] - wald[0]) < 0.1 * width and abs(prof[1] - wald[1]) < 0.1 * width
+
+
+def test_a_case_of_ones_own_beside_the_bundled_ones_stays_out_of_the_bundled_fit(tmp_path):
+    """The bundled configs name their cases: a new file in calibration/cases/ is not
+    pulled in; neither config carries a description into a copy's report."""
+    import shutil
+    import tomllib
+
+    shutil.copytree(ROOT / "calibration", tmp_path / "calibration")
+    mine = tmp_path / "calibration" / "cases" / "my_case.toml"
+    shutil.copy(ROOT / "calibration" / "cases" / "voluntary_buddying.toml", mine)
+    for name in ("CONFIG.toml", "demo.toml"):
+        path = tmp_path / "calibration" / name
+        cfg = load_config(path)
+        assert mine not in cfg.cases and len(cfg.cases) == 5
+        assert "description" not in tomllib.loads(path.read_text(encoding="utf-8"))
+        assert cfg.description == ""
+
+
+def test_the_report_says_what_was_fitted_to_what(tmp_path):
+    case = ROOT / "calibration" / "cases" / "imposed_buddying.toml"
+    cfg = {"name": "mine", "cases": [str(case)], "time_step": 0.25,
+           "output_dir": str(tmp_path),
+           "parameters": {"mandate_mistrust": {"lower": 0, "upper": 1}},
+           "search": {"method": "multistart", "n_starts": 4, "n_polish": 1,
+                      "polish_max_nfev": 20},
+           "uncertainty": {"profile": []}}
+    r = calibrate(cfg, verbose=False, profiles=False)
+    head = (r.output / "report.md").read_text().split("## Evidence")[0]
+    assert "Fit of 1 free parameter (mandate_mistrust) to 1 case (imposed_buddying)" in head
+    assert "vignettes" not in head
+
+
+def test_a_zero_correlation_between_parameters_no_case_shares_is_explained():
+    """mandate_mistrust can act only in the mandated cases, a case-specific initial
+    level only in its own voluntary case: no case informs both, and the report says so.
+    Checked independently: the objective's cross difference is zero."""
+    from iocdynamics.calibration.evidence import load_cases
+    from iocdynamics.calibration.explain import cases_where_active, zero_correlations
+
+    cases = load_cases(sorted((ROOT / "calibration" / "cases").glob("*.toml")))
+    voluntary = next(c.id for c in cases if c.arrangement == "voluntary"
+                     and any(o.variable == "collaborative_behaviour"
+                             for o in c.observations))
+    cfg = load_config({"name": "z", "time_step": 0.25,
+                       "parameters": {"mandate_mistrust": {"lower": 0, "upper": 1}},
+                       "case_parameters": {"initial_collaborative_behaviour": {
+                           "lower": 0.0, "upper": 0.5, "cases": [voluntary]}}})
+    prob = Problem(cfg, cases)
+    a, b = prob.names
+    assert cases_where_active(prob, a) == {c.id for c in cases if c.arrangement == "mandated"}
+    assert cases_where_active(prob, b) == {voluntary}
+    x = prob.start.copy()
+    h = np.array([0.05, 0.05])
+    f = [prob.objective(x + np.array([i * h[0], j * h[1]]))[0] for i in (0, 1)
+         for j in (0, 1)]
+    assert abs(f[3] - f[2] - f[1] + f[0]) < 1e-10
+    corr = np.eye(2)
+    text = zero_correlations(prob, corr, x)
+    assert len(text) == 1 and "no case informs both" in text[0]

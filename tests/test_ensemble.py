@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iocdynamics.ensemble import sample_parameters, simulate_ensemble
+from iocdynamics.ensembles import sample_parameters, simulate_ensemble
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import ScenarioError, load_scenario
 from iocdynamics.simulation import default_columns, simulate
@@ -128,7 +128,7 @@ def test_band_plot_draws_the_member_median(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from iocdynamics.ensemble_plotting import plot_bands
+    from iocdynamics.ensembles import plot_bands
 
     ds = simulate_ensemble(30, bundled("voluntary_buddying"), seed=3, columns=["trust"])
     ax = plot_bands(ds, "trust")
@@ -158,3 +158,95 @@ def test_cli_writes_a_resumable_netcdf(tmp_path, capsys):
                                       direct["faith_threshold"].values)
     assert main(args) == 0
     assert "3 chunk(s) reused" in capsys.readouterr().out  # nothing recomputed
+
+
+def _bad_inputs(tmp_path):
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("trust_build_time,note\n3.0,caf\xe9\n".encode("latin-1"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    no_rows = tmp_path / "header.csv"
+    no_rows.write_text("trust_build_time\n")
+    typo = tmp_path / "typo.csv"
+    typo.write_text("trust_buld_time\n3.0\n")
+    base = str(bundled("voluntary_buddying"))
+    # (arguments, text the message must contain: the flag or file, the value, the fix)
+    return [
+        (["--samples", "5", "--seed", "1", "--chunk-size", "0"],
+         ["--chunk-size", "= 0", "at least 1"]),
+        (["--samples", "5", "--seed", "1", "--chunk-size", "-4"],
+         ["--chunk-size", "= -4", "at least 1"]),
+        (["--samples", "5", "--seed", "1", "--chunk-size", "many"],
+         ["--chunk-size", "'many'", "whole number"]),
+        (["--params", str(folder)], [f"--params {folder}", "is a folder", "CSV file"]),
+        (["--params", str(tmp_path / "missing.csv")], ["missing.csv", "cannot read",
+                                                        "check the path"]),
+        (["--params", str(latin1)], ["latin1.csv", "not UTF-8", "0xe9", "save the table"]),
+        (["--params", str(empty)], ["empty.csv", "empty", "header row"]),
+        (["--params", str(no_rows)], ["header.csv", "no rows", "one row per member"]),
+        (["--params", str(typo)], ["typo.csv", "trust_buld_time", "did you mean"]),
+    ], base
+
+
+def test_bad_ensemble_inputs_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """Each bad flag or file gets one message naming it, the value and the fix, and
+    nothing is computed or written."""
+    from iocdynamics.cli import main
+    from iocdynamics.ensembles import compute as ensemble
+
+    cases, base = _bad_inputs(tmp_path)
+    monkeypatch.setattr(ensemble, "run_chunk", lambda *a, **k: pytest.fail("work started"))
+    for i, (extra, expected) in enumerate(cases):
+        out = tmp_path / f"out{i}.nc"
+        try:
+            code = main(["ensemble", base, "-o", str(out), "--no-progress"] + extra)
+        except SystemExit as exc:  # argparse refuses a flag's value
+            code = exc.code
+        err = capsys.readouterr().err
+        assert code == 2, (extra, err)
+        for text in expected:
+            assert text in err, (extra, text, err)
+        assert "Traceback" not in err
+        assert not out.exists() and not out.with_name(out.name + ".parts").exists()
+
+
+def test_bad_chunk_sizes_and_stores_are_refused_by_the_python_api(tmp_path):
+    for bad in (0, -1, 2.5, True, "8"):
+        with pytest.raises(ValueError, match=r"chunk_size = .* whole number of at least 1"):
+            simulate_ensemble(3, seed=1, chunk_size=bad)
+    # a chunk whose trajectories would not fit in memory
+    with pytest.raises(ValueError, match=r"chunk_size = 30,000 makes chunks of .* GiB.*"
+                                         r"give at most"):
+        simulate_ensemble(30_000, seed=1, chunk_size=30_000, columns="all")
+    with pytest.raises(ValueError, match="store = .* is a folder; give the netCDF file"):
+        simulate_ensemble(3, seed=1, store=tmp_path)
+    with pytest.raises(ValueError, match="backend = 'gpu' is not an engine back end"):
+        simulate_ensemble(3, seed=1, backend="gpu")
+
+
+def test_scenario_members_inputs_equal_each_scenarios_own_series():
+    """The inputs built for a list of scenarios at once (levels and changes) give, at
+    every step, exactly the values of each scenario's own input series on the grid."""
+    from iocdynamics.ensembles import plan_ensemble
+
+    from .test_engine_agreement import random_scenario
+
+    groups: dict = {}
+    for sc in (random_scenario(s) for s in range(60)):
+        groups.setdefault((sc.final_time, sc.time_step), []).append(sc)
+    scs_all = [sc for g in groups.values() for sc in g]
+    assert any(sc.lever_changes for sc in scs_all)
+    assert any(e.leadership_quality is not None for sc in scs_all for e in sc.events)
+    for scs in groups.values():
+        plan = plan_ensemble(scs, save_interval=1.0)
+        n_grid = len(scs[0].grid())
+        got = plan.inputs.on_grid(n_grid)
+        for i, sc in enumerate(scs):
+            series = sc.input_series()
+            for j, name in enumerate(plan.varying):
+                want = series.get(name, np.full(n_grid, sc.values.get(name, 0.0)))
+                np.testing.assert_array_equal(got[i, j], want, err_msg=f"{sc.name}: {name}")
+            np.testing.assert_array_equal(plan.inputs.constants[i],
+                                          [sc.values[n] for n in plan.constants])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iocdynamics.ensemble import simulate_ensemble
+from iocdynamics.ensembles import simulate_ensemble
 
 from .conftest import bundled
 

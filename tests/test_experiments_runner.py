@@ -38,7 +38,7 @@ def test_writes_ensemble_summary_and_figures(tiny):
     res, out = tiny
     for name in ("ensemble.nc", "summary.csv", "design.csv", "samples.csv",
                  "manifest.json", "figures/fan_trust.png", "figures/synergy_probability.png",
-                 "figures/heatmap_behaviour_at_horizon_contract_x_formalisation.png"):
+                 "figures/heatmap_behaviour_at_horizon_formalisation_x_contract.png"):
         assert (out / name).stat().st_size > 0, name
     with xr.open_dataset(out / "ensemble.nc") as ds:
         assert ds["trust"].dims == ("setting", "member", "time")
@@ -91,7 +91,7 @@ def test_same_file_same_numbers_and_resume_reuses_finished_parts(tiny, tmp_path,
     assert (tmp_path / "parts").is_dir()
     (tmp_path / "ensemble.nc").unlink()
 
-    import iocdynamics.ensemble as ens
+    import iocdynamics.ensembles.compute as ens
 
     def boom(*a, **k):
         raise AssertionError("a finished part was simulated again")
@@ -136,3 +136,33 @@ def test_dask_workers_give_the_same_numbers(tiny, tmp_path):
     spec = parse_experiment(TEXT, source="tiny.toml")
     dask = run_experiment(spec, tmp_path, workers=1, figures=False, resumable=False)
     np.testing.assert_allclose(dask.ensemble["trust"].values, res.ensemble["trust"].values)
+
+
+def test_settings_equal_by_construction_and_switched_off_paths_are_reported(tmp_path):
+    """At formalisation 0 the three contracts are one model: the runs agree exactly and
+    summary.csv and notes.md say so; under the mandate the notes name the mandate as
+    what switches off the MoU's trust term."""
+    text = {"name": "contracts", "base": str(bundled("imposed_buddying")), "members": 2,
+            "seed": 3, "levers": {"contract": ["none", "mou", "binding"],
+                                  "formalisation": [0.0, 1.0]},
+            "uncertainty": {"parameters": {"trust_build_time": [4, 10],
+                                           "mou_confidence_weight": [0.3, 0.7]}}}
+    res = run_experiment(parse_experiment(text, source="contracts.toml"), tmp_path,
+                         figures=False)
+    s = pd.read_csv(tmp_path / "summary.csv")
+    zero = s.index[s["formalisation"] == 0].tolist()
+    full = s.index[s["formalisation"] == 1].tolist()
+    assert len(zero) == 3 and set(s.loc[zero, "same_model_as"]) == {zero[0]}
+    assert list(s.loc[full, "same_model_as"]) == full
+    ds = res.ensemble
+    for i in zero[1:]:
+        np.testing.assert_array_equal(ds["trust"].isel(setting=i).values,
+                                      ds["trust"].isel(setting=zero[0]).values)
+    assert not np.array_equal(ds["trust"].isel(setting=full[0]).values,
+                              ds["trust"].isel(setting=full[2]).values)
+    notes = (tmp_path / "notes.md").read_text()
+    assert "decided by formalisation = 0" in notes
+    mou_line = next(line for line in notes.splitlines() if "mou_confidence_weight," in line)
+    assert "cannot act" in notes and "contract = 'none'" in mou_line
+    path_lines = [line for line in notes.splitlines() if line.strip().startswith("- mou_assurance")]
+    assert path_lines and all("mandated = true" in line for line in path_lines)

@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 
 from iocdynamics.experiments.sensitivity import (
+    SensitivityWarning,
     build_problem,
     model_function,
     morris,
     run_sensitivity,
     sobol,
+    unresolved_indices,
 )
 from iocdynamics.registry import PARAMETERS
 
@@ -29,12 +31,28 @@ ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.p
 
 def test_sobol_recovers_the_analytic_ishigami_indices():
     # a = 7, b = 0.1: V = 13.8446; S1 = (0.3139, 0.4424, 0); ST = (0.5576, 0.4424, 0.2437)
-    res = sobol(ISHIGAMI, ishigami, 4096, seed=3)["y"]
+    # x3's first-order index is exactly 0: its interval is wider than the index
+    with pytest.warns(SensitivityWarning, match="S1 of x3"):
+        res = sobol(ISHIGAMI, ishigami, 4096, seed=3)["y"]
     np.testing.assert_allclose(res["S1"], [0.3139, 0.4424, 0.0], atol=0.04)
     np.testing.assert_allclose(res["ST"], [0.5576, 0.4424, 0.2437], atol=0.04)
     assert (res["S1_conf"] > 0).all() and (res["ST_conf"] > 0).all()
-    again = sobol(ISHIGAMI, ishigami, 4096, seed=3)["y"]
+    with pytest.warns(SensitivityWarning):
+        again = sobol(ISHIGAMI, ishigami, 4096, seed=3)["y"]
     pd.testing.assert_frame_equal(res, again)
+    # the resolved indices are not flagged
+    assert [u.split(":")[0] for u in unresolved_indices(res)] == ["S1 of x3"]
+
+
+def test_sobol_intervals_repeat_with_seed_zero():
+    """SALib ignores a bootstrap seed of 0; the wrapper does not."""
+    prob = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
+
+    def f(X):
+        return {"y": X[:, 0] ** 2 + X[:, 1]}
+
+    runs = [sobol(prob, f, 256, seed=0)["y"] for _ in range(2)]
+    pd.testing.assert_frame_equal(*runs)
 
 
 def test_sobol_of_a_linear_model_is_its_variance_shares():
@@ -68,6 +86,10 @@ def test_problem_is_plain_data_from_the_registry():
         build_problem(["trust_buildtime"])
     with pytest.raises(ValueError, match="must lie within"):
         build_problem(["trust_build_time"], bounds={"trust_build_time": (1, 5)})
+    with pytest.raises(ValueError, match="unknown parameter group") as exc:
+        build_problem(groups=["mechanisms"])
+    for group in {p.group for p in PARAMETERS.values()}:
+        assert group in str(exc.value)
 
 
 def test_model_function_matches_single_simulations():
@@ -92,13 +114,20 @@ def test_model_function_matches_single_simulations():
 
 
 def test_run_sensitivity_writes_tables_and_figures(tmp_path):
-    res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="sobol", n=64,
-                          seed=1, params=["trust_build_time", "faith_threshold",
-                                          "risk_threshold"],
-                          outputs=["behaviour_at_horizon"])
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SensitivityWarning)
+        res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="sobol", n=64,
+                              seed=1, params=["trust_build_time", "faith_threshold",
+                                              "risk_threshold"],
+                              outputs=["behaviour_at_horizon"])
+    loose = unresolved_indices(res["behaviour_at_horizon"])
+    assert bool(loose) == any(issubclass(w.category, SensitivityWarning) for w in caught)
+    assert bool(loose) == ("Not resolved by the sample" in (tmp_path / "notes.md").read_text())
     assert set(res) == {"behaviour_at_horizon"}
     for name in ("problem.json", "sobol_behaviour_at_horizon.csv",
-                 "sobol_behaviour_at_horizon.png"):
+                 "sobol_behaviour_at_horizon.png", "notes.md"):
         assert (tmp_path / name).stat().st_size > 0
     res = run_sensitivity(bundled("voluntary_buddying"), tmp_path, method="morris", n=4,
                           seed=1, params=["trust_build_time", "faith_threshold"],
@@ -119,3 +148,29 @@ def test_cli_sensitivity(tmp_path, capsys):
                "-o", str(tmp_path)])
     assert rc == 2
     assert "unknown parameter 'nope'" in capsys.readouterr().err
+    rc = main(["sensitivity", str(bundled("voluntary_buddying")), "--groups", "foo",
+               "-o", str(tmp_path)])
+    assert rc == 2
+    assert "the groups are context" in capsys.readouterr().err
+
+
+def test_sensitivity_says_which_parameters_are_inactive_by_construction(tmp_path):
+    """A parameter whose every term the scenario switches off is flagged, with why;
+    its effect is exactly zero in the runs (checked, not assumed)."""
+    from iocdynamics.assumptions import inactive_parameters
+    from iocdynamics.scenario import load_scenario
+
+    sc = load_scenario(bundled("imposed_buddying"))
+    names = [p.name for p in PARAMETERS.values() if p.group == "mechanism"]
+    off = [x.parameter for x in inactive_parameters(sc, names)]
+    on = [n for n in names if n not in off]
+    assert off and on
+    params = off[:3] + on[:2]
+    res = run_sensitivity(sc, tmp_path, method="morris", n=4, seed=2, params=params,
+                          outputs=["behaviour_at_horizon", "trust@24"], figures=False)
+    notes = (tmp_path / "notes.md").read_text()
+    for df in res.values():
+        assert list(df.index[df["inactive"]]) == off[:3]
+        assert (df.loc[off[:3], ["mu_star", "sigma"]] == 0).all().all()
+    for p in off[:3]:
+        assert f"- {p}: no effect by construction" in notes

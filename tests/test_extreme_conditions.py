@@ -9,51 +9,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iocdynamics.engine import compile_model, integrate
-from iocdynamics.model import EVENT_KINDS, build_model
+from iocdynamics.checks.extremes import (
+    corners,
+    extreme_condition_problems,
+    integration_error,
+    run_members,
+    sanity_problems,
+)
+from iocdynamics.model import EVENT_KINDS
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import Scenario, load_scenario
 from iocdynamics.simulation import simulate
 
 from .conftest import SCENARIOS
 
-MODEL = build_model()
-BOUNDED = [s.name for s in MODEL.stocks if s.lower is not None and s.upper is not None]
-STOCKS = [s.name for s in MODEL.stocks]
 
-
-def _ensemble(values: dict[str, np.ndarray], final_time=60.0, dt=0.125, events=()):
-    """Run an ensemble: every parameter an array over members; events shared."""
-    sc = Scenario.from_dict({"events": list(events), "simulation": {"final_time": final_time}})
-    series = sc.input_series()
-    consts = {k: v for k, v in values.items() if k not in series}
-    for name in compile_model().inputs:
-        if name not in series:
-            consts[name] = 0.0
-    cols = tuple(STOCKS) + ("active",)
-    return integrate(consts, series, final_time, dt, sc.save_times(), cols)
+def _ensemble(values, final_time=60.0, dt=0.125, events=()):
+    return run_members(values, events, final_time, dt)
 
 
 def _corners(group_names, n_members, rng):
-    """Members whose chosen parameters sit at random corners of their bounds."""
-    vals = {k: np.full(n_members, p.default) for k, p in PARAMETERS.items()}
-    for name in group_names:
-        p = PARAMETERS[name]
-        vals[name] = np.where(rng.integers(0, 2, n_members) == 1, p.upper, p.lower)
-    vals["contract_is_mou"] = np.where(vals["contract_is_binding"] == 1, 0.0,
-                                       vals["contract_is_mou"])
-    return vals
+    return corners(group_names, n_members, rng)
 
 
 def _assert_sane(out):
-    for name in STOCKS:
-        arr = out[name]
-        assert np.all(np.isfinite(arr)), f"{name} has NaN or inf"
-    for name in BOUNDED:
-        arr = out[name]
-        assert arr.min() >= -1e-12 and arr.max() <= 1 + 1e-12, (
-            f"{name} left [0, 1]: [{arr.min():.3g}, {arr.max():.3g}]")
-    assert set(np.unique(out["active"])) <= {0.0, 1.0}
+    problems = sanity_problems(out)
+    assert not problems, problems
 
 
 def test_all_contexts_and_levers_at_their_bounds():
@@ -111,16 +92,36 @@ def test_extreme_event_sizes_together_stay_in_bounds():
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_halving_the_time_step_changes_little(path):
     """Integration error: halving the time step moves no stock by more than 0.02 at any
-    saved time (stocks are on 0..1 scales; performance relative to baseline)."""
+    saved time (stocks are on 0..1 scales; performance relative to baseline), and the
+    dwell clock by at most one step."""
     sc = load_scenario(path)
-    coarse = simulate(sc, engine="fast", columns=STOCKS)
+    err, where = integration_error(sc)
+    assert err <= 0.02, (where, err)
+    coarse = simulate(sc, engine="fast", columns=["time_below_critical"])
     fine_sc = Scenario.from_dict({**sc.to_dict(), "simulation": {
         **sc.to_dict()["simulation"], "time_step": sc.time_step / 2}}, source=str(path))
-    fine = simulate(fine_sc, engine="fast", columns=STOCKS)
-    diff = (coarse - fine).abs().max()
-    dwell = diff.pop("time_below_critical")  # months: a crossing may move by one step
-    assert diff.max() <= 0.02, diff.sort_values().tail(3).to_dict()
-    assert dwell <= sc.time_step + 1e-12
+    fine = simulate(fine_sc, engine="fast", columns=["time_below_critical"])
+    assert (coarse - fine).abs().max().max() <= sc.time_step + 1e-12
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_the_user_facing_extreme_condition_check_passes_on_bundled_scenarios(path):
+    assert extreme_condition_problems(path, members=64) == []
+
+
+def test_the_sanity_check_catches_what_it_is_meant_to():
+    """NaN, a bounded stock out of bounds and a fractional ``active`` are all caught."""
+    vals = {k: np.array([p.default]) for k, p in PARAMETERS.items()}
+    good = _ensemble(vals)
+    assert sanity_problems(good) == []
+    bad = {k: v.copy() for k, v in good.items()}
+    bad["trust"][5, 0] = np.nan
+    bad["faith"][7, 0] = 1.2
+    bad["active"][9, 0] = 0.5
+    found = " | ".join(sanity_problems(bad))
+    assert "trust becomes NaN or infinite in 1 member(s)" in found
+    assert "faith leaves [0, 1]" in found
+    assert "active takes values" in found
 
 
 def test_time_step_too_long_is_refused_rather_than_clipped():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 import sympy as sp
@@ -14,6 +15,8 @@ from iocdynamics.loops.gains import (
     cycle_gain,
     gain_point,
     link_elasticities,
+    participation,
+    total_open_loop_gain,
 )
 from iocdynamics.loops.graph import LoopGraph
 
@@ -129,3 +132,84 @@ def test_fig5_equilibrium_gains_match_the_analysis_jacobian():
         assert np.allclose(E.sum(axis=(1, 2)), 1.0)
     names = set(res.table["name"])
     assert {"trust-building", "faith-progress", "conflict-trust"} <= names
+
+
+@pytest.mark.parametrize("b, c", [(0.5, 1.5), (1.0, 2.0), (1.0, 2.2), (-0.5, 1.5)])
+def test_total_open_loop_gain_of_two_stocks(b, c):
+    """x' = a x + b y, y' = c x + d y with a, d < 0: the one loop between the stocks
+    has open-loop gain (b / -d)(c / -a) = bc / ad, which is G; G > 1 exactly where
+    det J < 0 (a saddle), and G = 1 where det J = 0 (b c = 2 is the fold here)."""
+    a, d = -1.0, -2.0
+    J = np.array([[a, b], [c, d]])
+    G = total_open_loop_gain(J)
+    assert G == pytest.approx(b * c / (a * d))
+    assert (G > 1) == (np.linalg.det(J) < 0) == (np.max(np.linalg.eigvals(J).real) > 0)
+    if b * c == 2.0:
+        assert G == pytest.approx(1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(float, (4, 4), elements=st.floats(-2, 2).map(lambda v: round(v, 3))),
+       arrays(float, 4, elements=st.floats(0.1, 3).map(lambda v: round(v, 3))))
+def test_total_open_loop_gain_is_the_loop_expansion(M, decay):
+    """For any 4-stock Jacobian with self-regulated stocks, G equals the sum of the
+    open-loop gains of every state cycle less the products over pairs of disjoint
+    cycles (no three disjoint cycles fit in four stocks): the cycle expansion of
+    det(I - K), enumerated here with networkx."""
+    J = M.copy()
+    np.fill_diagonal(J, -decay)
+    K = J / decay[:, None]
+    g = nx.DiGraph([(j, i) for i in range(4) for j in range(4) if i != j])
+    cycles = list(nx.simple_cycles(g))
+    gains = [np.prod([K[c[(k + 1) % len(c)], c[k]] for k in range(len(c))]) for c in cycles]
+    first = sum(gains)
+    pairs = sum(gains[m] * gains[n] for m in range(len(cycles)) for n in range(m + 1, len(cycles))
+                if not set(cycles[m]) & set(cycles[n]))
+    assert total_open_loop_gain(J) == pytest.approx(first - pairs, rel=1e-9, abs=1e-9)
+
+
+def test_participation_lies_in_the_block_of_each_mode():
+    """A block-triangular Jacobian (stock 2 is fed by the loop of stocks 0 and 1 but
+    does not feed back): the modes of the loop have no participation of stock 2 and
+    its own mode has participation 1 there; each mode's participations add up to 1."""
+    J = np.array([[-1.0, 0.5, 0.0], [1.5, -2.0, 0.0], [0.7, 0.3, -0.25]])
+    lam, P = participation(J)
+    assert np.allclose(P.sum(axis=0), 1.0)
+    own = int(np.argmin(np.abs(lam + 0.25)))
+    assert P[2, own] == pytest.approx(1.0)
+    for k in range(3):
+        if k != own:
+            assert P[2, k] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_borderline_partnership_tips_through_trust_building():
+    """The borderline partnership (bistable at the default constants): the total
+    open-loop gain G is below 1 at the two stable nodes and above 1 at the saddle
+    between them (det J changes sign); at the saddle the trust-building loop (L1)
+    alone has an open-loop gain above 1 and the largest elasticity of the unstable
+    eigenvalue among the reinforcing loops, while at both stable nodes every named
+    reinforcing loop's open-loop gain is below 1 (the risk threshold's S-curve is
+    flat below it and saturated above it)."""
+    from iocdynamics.loops import equilibrium_loop_gains, named_loops
+
+    from .test_loops_named import ROOT
+
+    res = equilibrium_loop_gains(ROOT / "experiments" / "scenarios" /
+                                 "borderline_partnership.toml", n_eigen=None)
+    t = res.table
+    types = t.groupby("equilibrium")["type"].first()
+    assert sorted(types) == ["saddle", "stable node", "stable node"]
+    G = t.groupby("equilibrium")["G"].first()
+    for n, kind in types.items():
+        assert (G[n] > 1) == (kind == "saddle"), (kind, G[n])
+    reinforcing = {n.name for n in named_loops() if n.polarity == "R"}
+    slow = res.slowest()
+    for n, kind in types.items():
+        rows = slow[(slow["equilibrium"] == n) & slow["name"].isin(reinforcing)]
+        rows = rows.set_index("name")
+        if kind == "saddle":
+            assert rows["eigenvalue"].iloc[0].real > 0
+            assert rows.loc["trust-building", "open_loop_gain"] > 1
+            assert rows["elasticity_real"].idxmax() == "trust-building"
+        else:
+            assert (rows["open_loop_gain"].dropna() < 1).all()

@@ -313,7 +313,7 @@ def test_export_of_a_scenario_needs_a_folder_and_writes_its_settings(tmp_path):
     from .conftest import bundled
 
     path = bundled("fig5_voluntary_partnership")
-    with pytest.raises(ValueError, match="--directory"):
+    with pytest.raises(ValueError, match="-o/--output"):
         export_models(None, path)
     written = export_models(tmp_path, path)
     assert [p.name for p in written] == list(MODEL_FILES)

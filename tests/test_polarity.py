@@ -9,82 +9,46 @@ must never contradict the claim and must be strict somewhere.
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 import sympy as sp
 
+from iocdynamics.checks import polarity as checks
 from iocdynamics.model import build_model
 
 MODEL = build_model()
 N_SAMPLES = 400
-RANGES = {  # sampling ranges for unbounded stocks, inputs, auxiliaries and time
-    "ambition_level": (0.1, 8.0),
-    "performance": (-0.5, 1.0),
-    "time_below_critical": (0.0, 40.0),
-    "time": (0.0, 120.0),
-}
-
-
-def _sample(symbol: sp.Symbol, rng: np.random.Generator, n: int) -> np.ndarray:
-    name = symbol.name
-    p = MODEL.elements.get(name)
-    from iocdynamics.registry import Parameter
-    from iocdynamics.structure import Input, Stock
-
-    if isinstance(p, Parameter):
-        if p.kind == "bool":
-            return rng.integers(0, 2, n).astype(float)
-        if p.kind == "int":
-            return rng.integers(int(p.lower), int(p.upper) + 1, n).astype(float)
-        return rng.uniform(p.lower, p.upper, n)
-    if name in RANGES:
-        return rng.uniform(*RANGES[name], n)
-    if isinstance(p, Input):
-        return rng.uniform(0.0, 10.0, n)
-    if isinstance(p, Stock):
-        return rng.uniform(p.lower, p.upper, n)
-    return rng.uniform(0.0, 1.0, n)  # an auxiliary held as the cause: a 0..1 level
-
-
-def partial_derivative(effect: str, cause: str) -> sp.Expr:
-    """d effect / d cause with the cause held independent of everything else."""
-    c = MODEL.symbols[cause]
-    if effect.startswith("initial:"):
-        expr = MODEL.initial_value(effect.split(":", 1)[1])
-    elif effect in {s.name for s in MODEL.stocks}:
-        expr = MODEL.net_rate(effect)
-    else:
-        expr = MODEL.symbols[effect]
-    defs = {k: v for k, v in MODEL.definitions.items() if k != c}
-    for _ in range(len(defs) + 1):
-        new = expr.xreplace(defs)
-        if new == expr:
-            break
-        expr = new
-    return sp.diff(expr, c)
 
 
 def evaluate(expr: sp.Expr, seed: int, n: int = N_SAMPLES) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    syms = sorted(expr.free_symbols, key=lambda s: s.name)
-    f = sp.lambdify(syms, expr, modules="numpy")
-    vals = f(*[_sample(s, rng, n) for s in syms])
-    return np.broadcast_to(np.asarray(vals, dtype=float), (n,))
+    return checks.evaluate(MODEL, expr, seed, n)
 
 
 @pytest.mark.parametrize(
     "pol", MODEL.polarities, ids=[f"{p.claim}-{p.effect}-{p.cause}" for p in MODEL.polarities])
 def test_polarity(pol):
-    d = partial_derivative(pol.effect, pol.cause)
-    values = evaluate(d, seed=zlib.crc32(f"{pol.effect}|{pol.cause}".encode())) * pol.sign
-    assert np.all(np.isfinite(values)), f"non-finite derivative for {pol}"
-    assert values.min() >= -1e-12, (
-        f"{pol.claim}: d {pol.effect}/d {pol.cause} has the wrong sign at some sampled state "
-        f"(min {values.min():.3g}, expected sign {pol.sign:+d})")
-    assert values.max() > 1e-9, (
+    out = checks.check_polarity(MODEL, pol, N_SAMPLES)
+    assert not out.contradicted, out.describe()
+    assert not out.zero, (
         f"{pol.claim}: d {pol.effect}/d {pol.cause} is never strictly of the claimed sign")
+
+
+def test_the_check_catches_a_reversed_claim():
+    """The same check fails on a claim written with the wrong sign."""
+    from dataclasses import replace
+
+    pol = MODEL.polarities[0]
+    flipped = checks.check_polarity(MODEL, replace(pol, sign=-pol.sign), N_SAMPLES)
+    assert flipped.contradicted and "wrong sign" in flipped.describe()
+
+
+def test_held_constants_can_switch_a_claim_off():
+    """At a scenario's constants a claim's term can be switched off: zero, not wrong."""
+    vals = {p.name: p.default for p in MODEL.parameters}
+    outcomes = [checks.check_polarity(MODEL, p, 50, {**vals, "formalisation": 0.0})
+                for p in MODEL.polarities if p.cause in ("contract_is_mou",
+                                                         "contract_is_binding")]
+    assert outcomes and all(o.zero and not o.contradicted for o in outcomes)
 
 
 def test_every_polarity_sign_is_plus_or_minus_one():

@@ -214,3 +214,46 @@ def test_any_in_range_context_and_levers_are_accepted(data):
     sc = Scenario.from_dict({"context": ctx, "levers": levers})
     for k, v in {**ctx, **levers}.items():
         assert math.isclose(sc.values[k], v)
+
+
+def test_python_settings_speak_the_scenario_files_words():
+    """simulate(sc, contract=..., mandated=...) is the file with those keys."""
+    import iocdynamics as ioc
+
+    base = {"context": {"history_of_collaboration": 0.6},
+            "levers": {"formalisation": 0.4}}
+    written = {"context": {**base["context"], "mandated": True},
+               "levers": {**base["levers"], "contract": "mou", "evaluation_interval": 3}}
+    a = ioc.simulate(base, contract="mou", mandated=True, evaluation_interval=3)
+    b = ioc.simulate(written)
+    assert a.equals(b)
+    sc = Scenario.from_dict(base).with_values(contract="binding")
+    assert sc.contract() == "binding"
+    assert (sc.values["contract_is_mou"], sc.values["contract_is_binding"]) == (0.0, 1.0)
+    # switching the contract through the word resets the other indicator
+    assert Scenario.from_dict(written).with_values(contract="binding").contract() == "binding"
+
+
+@pytest.mark.parametrize("kw, fragment", [
+    ({"contract_is_mou": 1, "contract_is_binding": 1}, "set contract = 'mou'"),
+    ({"contract": "mou", "contract_is_binding": 1}, "give contract = 'none', 'mou' or"),
+    ({"contract": "contract"}, "use one of 'none', 'mou', 'binding'"),
+    ({"mandatd": True}, "Did you mean 'mandated'?"),
+])
+def test_contradictory_or_unknown_settings_are_refused(kw, fragment):
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_dict({}).with_values(**kw)
+    assert fragment in str(exc.value)
+    # the message names the settings, not every one of the model's constants
+    assert len(str(exc.value)) < 400
+
+
+def test_an_ensemble_table_cannot_hold_both_contracts():
+    import pandas as pd
+
+    from iocdynamics import simulate_ensemble
+
+    binding = Scenario.from_dict({"levers": {"contract": "binding"}})
+    table = pd.DataFrame({"contract_is_mou": [0.0, 1.0]})
+    with pytest.raises(ScenarioError, match="row 1 sets contract_is_mou = 1"):
+        simulate_ensemble(table, binding)

@@ -9,7 +9,7 @@ numpy engine, calibration, analysis and policy experiments.
 from . import analysis, calibration, experiments, loops
 from .artefacts import export_models
 from .calibration import calibrate
-from .ensemble import sample_parameters, simulate_ensemble
+from .ensembles import sample_parameters, simulate_ensemble
 from .experiments import ExperimentSpec, load_experiment, run_experiment
 from .loops import ensemble_loop_scores, equilibrium_loop_gains, loop_scores
 from .model import EVENT_KINDS, STOCK_COLUMNS, build_model

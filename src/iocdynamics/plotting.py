@@ -41,6 +41,11 @@ COLORS = {
     "performance": "#333333",
 }
 
+#: The codebook's reading of a 0..1 level (the calibration's ``unit`` scale): band
+#: labels and the cut-points between them. Figures label 0..1 axes with them.
+LEVEL_LABELS = ("very low", "low", "moderate", "high", "very high")
+LEVEL_CUTS = (0.2, 0.4, 0.6, 0.8)
+
 EVENT_LABELS = {
     "quick_win": "quick win",
     "task_failure": "task failure",
@@ -62,6 +67,29 @@ def _axes(ax):
 def label(name: str) -> str:
     """Human-readable label of an output column."""
     return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def level_axis(ax, fontsize: float = 7.5):
+    """Label a 0..1 axis with the codebook's levels (very low ... very high) on the
+    right, at the middle of each band, with faint lines at the cut-points.
+
+    Returns
+    -------
+    matplotlib Axes
+        The right-hand axis (twin of ``ax``).
+    """
+    edges = (0.0, *LEVEL_CUTS, 1.0)
+    mids = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
+    for c in LEVEL_CUTS:
+        ax.axhline(c, color="0.88", lw=0.6, zorder=0)
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    right.set_yticks(mids)
+    right.set_yticklabels(LEVEL_LABELS, fontsize=fontsize, color="0.35")
+    right.tick_params(length=0)
+    for side in ("top", "right"):
+        right.spines[side].set_visible(False)
+    return right
 
 
 def plot_trajectories(df: pd.DataFrame, columns: Sequence[str], ax=None,
@@ -147,10 +175,12 @@ def plot_scenario(df: pd.DataFrame, scenario: Scenario | None = None, axes=None)
     plot_trajectories(df, ["trust", "faith", "collaborative_behaviour"], ax=top,
                       title="Trust, faith and collaborative behaviour")
     top.set_ylim(0, 1)
+    level_axis(top)
     plot_trajectories(df, ["conflict", "perceived_progress", "risk_tolerance", "confidence"],
                       ax=mid, title="Conflict, perception of progress, risk tolerance, "
                                     "confidence")
     mid.set_ylim(0, 1)
+    level_axis(mid)
     plot_trajectories(df, ["performance"], ax=bottom,
                       ylabel="Relative to baseline", title="Performance (0 = baseline)")
     bottom.axhline(0, color="0.4", lw=0.8)
@@ -198,6 +228,7 @@ def plot_fig5(df: pd.DataFrame, scenario: Scenario, synergy_threshold: float = 0
     top.plot(t, df["faith"], color=COLORS["faith"], lw=2.4, label="Level of faith")
     top.set_ylim(0, 1.08)
     top.set_ylabel("Level (0-1)")
+    level_axis(top)
     top.set_title(f"{scenario.name}: trust and faith over time (cf. Aunger et al. 2021, "
                   "Fig. 5)", fontsize=11)
     top.legend(loc="lower right", fontsize=9, frameon=False)

@@ -25,7 +25,8 @@ _LOADED: dict[tuple[str, str], object] = {}
 _TMP: list[Path] = []
 
 
-def _workdir() -> Path:
+def workdir() -> Path:
+    """A private temporary folder for PySD translations, removed at exit."""
     if not _TMP:
         d = Path(tempfile.mkdtemp(prefix="iocdynamics-pysd-"))
         atexit.register(shutil.rmtree, d, ignore_errors=True)
@@ -43,7 +44,7 @@ def model_file(kind: str = "mdl", source_dir: str | Path | None = None) -> Path:
     if name not in MODEL_FILES:
         raise ValueError(f"kind must be 'mdl' or 'xmile', not {kind!r}")
     src_dir = Path(source_dir) if source_dir else repository_models_dir()
-    dst = _workdir() / kind / name
+    dst = workdir() / kind / name
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src_dir is not None and (src_dir / name).exists():
         shutil.copyfile(src_dir / name, dst)

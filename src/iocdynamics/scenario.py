@@ -53,6 +53,8 @@ from .model import EVENT_KINDS
 from .registry import PARAMETERS, Parameter, defaults
 
 CONTRACTS = ("none", "mou", "binding")
+#: The registry indicators behind the scenario key ``contract``.
+CONTRACT_FLAGS = ("contract_is_mou", "contract_is_binding")
 
 SIMULATION_KEYS = {
     "final_time": (60.0, 1.0, 1200.0, "Month"),
@@ -150,12 +152,35 @@ class Scenario:
         """Validate a scenario given as a (TOML-shaped) mapping."""
         return _parse(data, source)
 
-    def with_values(self, **values: float) -> Scenario:
-        """A copy with some model constants replaced (registry names, validated)."""
+    def with_values(self, **values: float | bool | str) -> Scenario:
+        """A copy with some settings replaced, in the scenario file's words.
+
+        Parameters
+        ----------
+        **values
+            Context and lever names as in the file (``mandated=True``,
+            ``formalisation=0.8``, ``evaluation_interval=1``), ``contract="none"``,
+            ``"mou"`` or ``"binding"``, and any other registry constant (mechanism
+            constants, initial levels). Validated like the file: unknown names,
+            wrong types, values out of range and contradictory contract settings
+            raise :class:`ScenarioError`.
+        """
         new = dict(self.values)
+        where = f"{self.source} (override)"
+        values = dict(values)
+        if "contract" in values:
+            contract = values.pop("contract")
+            flags = sorted(set(CONTRACT_FLAGS) & set(values))
+            if flags:
+                raise ScenarioError(f"{where}: contract = {contract!r} and {', '.join(flags)} "
+                                    "both set the formal agreement; give contract = 'none', "
+                                    "'mou' or 'binding' alone.")
+            new.update(contract_values(contract, where))
         for k, v in values.items():
-            new[k] = _check_value(PARAMETERS.get(k), k, v, f"{self.source} (override)",
-                                  "values")
+            if k not in PARAMETERS:
+                raise _unknown_setting(k, where)
+            new[k] = _check_value(PARAMETERS[k], k, v, where, "values")
+        _check_contract_flags(new, where)
         out = replace(self, values=MappingProxyType(new))
         _check_time_step(out)
         return out
@@ -204,11 +229,14 @@ class Scenario:
                 arr[k:] = value
         return out
 
+    def contract(self) -> str:
+        """The formal agreement at the start: ``"none"``, ``"mou"`` or ``"binding"``."""
+        return contract_name(self.values)
+
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a TOML-shaped dict (all values explicit)."""
         v = self.values
-        contract = ("binding" if v["contract_is_binding"] else
-                    "mou" if v["contract_is_mou"] else "none")
+        contract = self.contract()
         d: dict[str, Any] = {"name": self.name, "description": self.description,
                              "claims": list(self.claims),
                              "simulation": {"final_time": self.final_time,
@@ -228,11 +256,55 @@ class Scenario:
         return d
 
 
+def contract_values(contract: str, where: str = "contract") -> dict[str, float]:
+    """The two registry indicators a contract word sets.
+
+    Parameters
+    ----------
+    contract : {"none", "mou", "binding"}
+    where : str
+        Where the word was read, for the error message.
+
+    Returns
+    -------
+    dict
+        ``{"contract_is_mou": 0 or 1, "contract_is_binding": 0 or 1}``.
+    """
+    if contract not in CONTRACTS:
+        raise ScenarioError(f"{where}: contract = {contract!r} is not allowed; use one of "
+                            f"{', '.join(repr(c) for c in CONTRACTS)}.")
+    return {"contract_is_mou": float(contract == "mou"),
+            "contract_is_binding": float(contract == "binding")}
+
+
+def contract_name(values: Mapping[str, float]) -> str:
+    """The contract word (``"none"``, ``"mou"``, ``"binding"``) of registry values."""
+    return ("binding" if values["contract_is_binding"] else
+            "mou" if values["contract_is_mou"] else "none")
+
+
+def _check_contract_flags(values: Mapping[str, float], where: str) -> None:
+    if values["contract_is_mou"] and values["contract_is_binding"]:
+        raise ScenarioError(
+            f"{where}: contract_is_mou = 1 and contract_is_binding = 1 together describe no "
+            "agreement the model knows (an agreement is either a memorandum of understanding "
+            "or a binding contract); set contract = 'mou' or contract = 'binding'.")
+
+
+def _unknown_setting(key: str, where: str) -> ScenarioError:
+    close = difflib.get_close_matches(key, [*PARAMETERS, "contract"], n=3)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return ScenarioError(
+        f"{where}: unknown setting '{key}'.{hint} Settings are the scenario file's "
+        "[context] and [levers] names (e.g. mandated=True, formalisation=0.8), "
+        "contract='none' | 'mou' | 'binding', and the model's constants "
+        "(`iocdyn equations` lists every one with its range).")
+
+
 def _lever_values(lever: str, value) -> dict[str, float]:
     """Registry values set by one lever value (``contract`` sets two indicators)."""
     if lever == "contract":
-        return {"contract_is_mou": float(value == "mou"),
-                "contract_is_binding": float(value == "binding")}
+        return contract_values(value)
     return {lever: float(value)}
 
 
@@ -344,11 +416,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
         values[k] = _check_value(PARAMETERS[k], k, v, source, "context")
     for k, v in _table(data, "levers", source).items():
         if k == "contract":
-            if v not in CONTRACTS:
-                raise ScenarioError(f"{source}: [levers] contract = {v!r} is not allowed; "
-                                    f"use one of {', '.join(repr(c) for c in CONTRACTS)}.")
-            values["contract_is_mou"] = float(v == "mou")
-            values["contract_is_binding"] = float(v == "binding")
+            values.update(contract_values(v, f"{source}: [levers]"))
             continue
         if k not in _SCENARIO_LEVERS:
             raise _unknown(k, _SCENARIO_LEVERS, "[levers]", source)

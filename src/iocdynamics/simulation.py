@@ -45,7 +45,8 @@ def resolve_columns(columns: Iterable[str] | str | None) -> tuple[str, ...]:
 
 def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
              engine: str | None = None, columns: Iterable[str] | str | None = None,
-             **values: float) -> pd.DataFrame:
+             model: str | Path | None = None, **values: float | bool | str
+             ) -> pd.DataFrame:
     """Simulate one scenario.
 
     Parameters
@@ -59,8 +60,15 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
         ``"xmile"`` runs ``models/ioc.xmile`` with PySD.
     columns : list of str or "all", optional
         Variables to return (default: every stock and ``active``).
-    **values : float
-        Overrides of model constants by registry name (validated).
+    model : path, optional
+        A modeller's edited copy of ``ioc.mdl`` (or ``ioc.xmile``), run through
+        PySD (see :mod:`iocdynamics.variant`); ``engine`` must then be left out.
+    **values
+        Settings in the scenario file's words, validated like the file: context and
+        levers by their names (``mandated=True``, ``formalisation=0.8``),
+        ``contract="none"``, ``"mou"`` or ``"binding"``, and any model constant by
+        its registry name. Contradictory settings (a MoU and a binding contract at
+        once) are refused.
 
     Returns
     -------
@@ -73,6 +81,16 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
     sc = load_scenario(scenario)
     if values:
         sc = sc.with_values(**values)
+    if model is not None:
+        from .variant import load_variant
+
+        if engine not in (None, "pysd"):
+            raise ValueError(f"engine {engine!r}: a model file runs through PySD")
+        v = load_variant(model)
+        if columns == "all":
+            columns = [n for n, t in v.names.items() if t in ("Auxiliary", "Stateful")]
+        return v.run(sc, None if columns is None else
+                     [columns] if isinstance(columns, str) else list(columns))
     cols = resolve_columns(columns)
     engine = engine or DEFAULT_ENGINE
     if engine == "pysd":
@@ -87,11 +105,12 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
 def run_fast(sc: Scenario, columns: tuple[str, ...]) -> pd.DataFrame:
     """Simulate ``sc`` with the fast engine and return a DataFrame."""
     series = sc.input_series()
-    constants = {k: v for k, v in sc.constants().items() if k not in series}
+    constants = {k: v for k, v in sc.values.items() if k not in series}
     for name in fast_engine.compile_model().inputs:
         if name not in series:
             constants[name] = 0.0
-    out = fast_engine.integrate(constants, series, sc.final_time, sc.time_step,
-                                sc.save_times(), columns)
-    index = pd.Index(sc.save_times(), name="time")
-    return pd.DataFrame({c: np.asarray(out[c], dtype=float) for c in columns}, index=index)
+    times = sc.save_times()
+    out = fast_engine.integrate(constants, series, sc.final_time, sc.time_step, times,
+                                columns)
+    return pd.DataFrame(np.column_stack([out[c] for c in columns]),
+                        index=pd.Index(times, name="time"), columns=list(columns))

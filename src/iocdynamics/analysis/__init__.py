@@ -15,6 +15,7 @@ from .equilibria import Equilibrium, equilibria_table, find_equilibria
 from .phase import PhaseData, phase_data, phase_portrait, plot_phase
 from .qss import QuasiSteadyState, reduced_jacobian
 from .stability import Stability, classify
+from .tipping import TippingData, plot_tipping, tipping_data
 
 __all__ = [
     "ASSUMPTIONS",
@@ -23,6 +24,7 @@ __all__ = [
     "PhaseData",
     "QuasiSteadyState",
     "Stability",
+    "TippingData",
     "VectorField",
     "autonomous_system",
     "classify",
@@ -36,5 +38,7 @@ __all__ = [
     "phase_portrait",
     "plot_bifurcation",
     "plot_phase",
+    "plot_tipping",
     "reduced_jacobian",
+    "tipping_data",
 ]

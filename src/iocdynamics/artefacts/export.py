@@ -54,7 +54,7 @@ def export_models(directory: str | Path | None = None,
         The files written (atomically).
     """
     if directory is None and scenario is not None:
-        raise ValueError("a scenario's model files need a target folder (-d/--directory); "
+        raise ValueError("a scenario's model files need a target folder (-o/--output); "
                          "models/ holds the default files")
     target = Path(directory) if directory is not None else repository_models_dir()
     if target is None:

@@ -44,8 +44,8 @@ class CalibrationResult:
 def calibrate(config: str | Path | Mapping[str, Any] | CalibrationConfig, *,
               cases: Sequence[Case] | None = None, output_dir: str | Path | None = None,
               posterior: bool | None = None, leave_one_out_cv: bool | None = None,
-              profiles: bool = True, write: bool = True, verbose: bool = True
-              ) -> CalibrationResult:
+              profiles: bool = True, write: bool = True, verbose: bool = True,
+              model: str | Path | None = None) -> CalibrationResult:
     """Calibrate the model to coded case evidence.
 
     Parameters
@@ -66,6 +66,9 @@ def calibrate(config: str | Path | Mapping[str, Any] | CalibrationConfig, *,
         Write ``fit.json``, ``report.md`` and figures (atomically).
     verbose : bool
         Print progress.
+    model : path, optional
+        Fit an edited copy of ``ioc.mdl`` (run through PySD, one run at a time)
+        instead of the package's model; overrides the config's ``model``.
 
     Returns
     -------
@@ -73,6 +76,11 @@ def calibrate(config: str | Path | Mapping[str, Any] | CalibrationConfig, *,
     """
     t0 = time.perf_counter()
     cfg = load_config(config)
+    if model is not None:
+        from ..variant import load_variant
+
+        load_variant(model)  # refused before any work if PySD cannot translate it
+        cfg = cfg.with_overrides(engine="pysd", model=Path(model))
     lines: list[str] = []
     target = None
     if write:

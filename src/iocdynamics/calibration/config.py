@@ -5,6 +5,7 @@ A config is a TOML file (paths in it are relative to the file)::
     name = "bundled"                 # results go to <output_dir>/<name>/
     cases = ["cases/*.toml"]         # case files or glob patterns
     engine = "fast"                  # "fast" (vectorised numpy/numba) or "pysd"
+    # model = "mine.mdl"             # optional: an edited copy of ioc.mdl, run by PySD
     seed = 20210602                  # every random draw derives from it
     time_step = 0.25                 # months; checked against the free bounds
     output_dir = "results"
@@ -166,6 +167,7 @@ class CalibrationConfig:
     description: str = ""
     cases: tuple[Path, ...] = ()
     engine: str = "fast"
+    model: Path | None = None
     seed: int = 0
     time_step: float = 0.25
     output_dir: Path = Path("calibration/results")
@@ -190,7 +192,7 @@ class CalibrationConfig:
         return replace(self, **changes)
 
 
-TOP_KEYS = ("name", "description", "cases", "engine", "seed", "time_step", "output_dir",
+TOP_KEYS = ("name", "description", "cases", "engine", "model", "seed", "time_step", "output_dir",
             "likelihood", "parameters", "case_parameters", "search", "uncertainty",
             "posterior", "validation")
 ENGINES = ("fast", "pysd")
@@ -346,6 +348,18 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
     engine = data.get("engine", "fast")
     if engine not in ENGINES:
         raise _err(source, "engine", f"{engine!r} must be one of {', '.join(ENGINES)}")
+    model = data.get("model")
+    if model is not None:
+        if not isinstance(model, str) or Path(model).suffix.lower() not in (".mdl", ".xmile"):
+            raise _err(source, "model", f"{model!r} must be the path of a .mdl or .xmile "
+                                        "file (an edited copy of ioc.mdl)")
+        model = Path(model) if Path(model).is_absolute() else base / model
+        if not model.is_file():
+            raise _err(source, "model", f"{str(model)!r}: no such model file")
+        if data.get("engine", "pysd") != "pysd":
+            raise _err(source, "engine", f"{engine!r}: a model file runs through PySD; "
+                                         "set engine = \"pysd\" or leave engine out")
+        engine = "pysd"
     seed = _number(data, "seed", 0, "", source, 0, 2**32 - 1, integer=True)
     time_step = _number(data, "time_step", 0.25, "", source, 1e-3, 1.0)
     out = data.get("output_dir", "results")
@@ -451,7 +465,8 @@ def load_config(config: str | Path | Mapping[str, Any] | CalibrationConfig,
 
     cfg = CalibrationConfig(
         name=name, description=str(data.get("description", "")), cases=tuple(cases),
-        engine=engine, seed=seed, time_step=time_step, output_dir=output_dir, link=link,
+        engine=engine, model=model, seed=seed, time_step=time_step, output_dir=output_dir,
+        link=link,
         spread=spread, estimate_spread=est_spread, spread_bounds=(float(sb[0]), float(sb[1])),
         cutpoints=cut, confidence=conf, shared=shared, case_specific=specific,
         search=search, uncertainty=unc, posterior=post,

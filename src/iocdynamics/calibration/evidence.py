@@ -47,7 +47,7 @@ collaboration as a reviewer can audit it::
     confidence = 0.75                  # (0, 1], or "low" | "medium" | "high"
     source = {ref = "aunger2021", locator = "p. 12", quote = "...",
               study = "murray2018"}    # study: the primary study a secondary source reports
-    claims = ["I3", "T1"]              # ids of the project's claims list (CLAIMS.md)
+    claims = ["I3", "T1"]              # ids of the project's claims list (model/claims.md)
     evidence = "secondary"             # primary | secondary | hypothesis | illustrative
     time_basis = "sequence"            # stated | sequence | assumed
     time_reason = "after the merger the text dates to 2016"
@@ -131,7 +131,7 @@ ASSUMED_TIME_MAX_CONFIDENCE = 0.5
 CONSENSUS_RULES = ("agreed", "each_coder")
 #: Coder name of the consensus level of a unit under ``consensus = "agreed"``.
 AGREED = "agreed"
-#: DOIs of the texts the model's structure was distilled from (``CLAIMS.md``): codes
+#: DOIs of the texts the model's structure was distilled from (``model/claims.md``): codes
 #: resting on them test the model against its own source.
 MODEL_SOURCE_DOIS = frozenset({"10.1186/s12913-021-06630-x"})
 _CLAIM_ID = re.compile(r"^[A-Z]\d+$")
@@ -428,6 +428,16 @@ def check_unique_ids(cases: Sequence[Case]) -> None:
                                       f"{seen[c.id]} uses it too; give each case its "
                                       "own id")])
         seen[c.id] = c.path
+
+
+def _closest_scale(variable: str) -> tuple[str, Scale] | None:
+    """The codable variable closest to a misspelt one, with its scale."""
+    import difflib
+
+    from .scales import VARIABLE_SCALES
+
+    close = difflib.get_close_matches(variable, list(VARIABLE_SCALES), n=1)
+    return (close[0], VARIABLE_SCALES[close[0]]) if close else None
 
 
 _CLAIMS_CACHE: dict[str, tuple[frozenset[str] | None, str]] = {}
@@ -920,6 +930,7 @@ class _Parser:
                 scale = None
             t = self._time(o, entry, start, horizon, inclusive=True)
             level = None
+            guess = _closest_scale(var) if scale is None and isinstance(var, str) else None
             if "level" not in o:
                 self.bad(entry, "missing level")
             elif scale is not None:
@@ -927,6 +938,12 @@ class _Parser:
                     level = scale.level(o["level"])
                 except ValueError as exc:
                     self.bad(entry, str(exc))
+            elif guess is not None:  # report a bad level now, not after the name is fixed
+                try:
+                    guess[1].level(o["level"])
+                except ValueError as exc:
+                    self.bad(entry, f"{exc} (checked on the scale of {guess[0]!r}, the "
+                                    "closest codable variable)")
             conf = o.get("confidence")
             if isinstance(conf, str) and conf.lower() in CONFIDENCE_LABELS:
                 conf = CONFIDENCE_LABELS[conf.lower()]

@@ -51,10 +51,12 @@ def case_parameter_name(name: str, case_id: str) -> str:
 class Simulator:
     """All cases on one time grid, simulated for many parameter vectors at once."""
 
-    def __init__(self, cases: Sequence[Case], time_step: float, engine: str = "fast"):
+    def __init__(self, cases: Sequence[Case], time_step: float, engine: str = "fast",
+                 model=None):
         self.cases = list(cases)
         self.time_step = float(time_step)
-        self.engine = engine
+        self.engine = "pysd" if model is not None else engine
+        self.model = model
         self.final_time = max(c.horizon for c in self.cases)
         n = round(self.final_time / self.time_step)
         self.final_time = n * self.time_step
@@ -134,7 +136,7 @@ class Simulator:
             for j, sc in enumerate(self.scenarios):
                 vals = {k: float(np.asarray(v)[m, j]) for k, v in overrides.items()}
                 df = simulate(sc.with_values(**vals) if vals else sc, engine="pysd",
-                              columns=list(columns))
+                              columns=list(columns), model=self.model)
                 idx = np.searchsorted(df.index.values, save_times - 1e-9)
                 for c in columns:
                     res[c][:, m, j] = df[c].values[idx]
@@ -183,8 +185,26 @@ class Problem:
         self.lower = np.array([f.lower for f in self.free])
         self.upper = np.array([f.upper for f in self.free])
         self.start = np.array([f.start for f in self.free])
-        self.sim = Simulator(self.cases, config.time_step, config.engine)
+        if config.model is not None:
+            self._check_model_file(config)
+        self.sim = Simulator(self.cases, config.time_step, config.engine, config.model)
         self._index_observations()
+
+    def _check_model_file(self, config: CalibrationConfig) -> None:
+        """Refuse a model file that lacks what the fit sets or the cases observe."""
+        from ..variant import load_variant
+
+        v = load_variant(config.model)
+        lacking = sorted({f.registry for f in self.free if f.registry} - set(v.names))
+        lacking += sorted({o.variable for c in self.cases for o in c.observations}
+                          - set(v.names))
+        if lacking:
+            renames = dict(v.report.renamed)
+            hint = "".join(f"; {n} looks renamed {renames[n]}" for n in lacking
+                           if n in renames)
+            raise ConfigError(f"{config.source}: model {config.model} lacks "
+                              f"{', '.join(lacking)}, which the fit sets or the cases "
+                              f"observe{hint}")
 
     # -------------------------------------------------------------- set-up
     def _add_case_specific(self, p: FreeParameter) -> None:

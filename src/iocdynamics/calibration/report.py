@@ -19,6 +19,7 @@ import numpy as np
 
 from ..folders import check_replaceable, new_sibling, swap_in
 from .agreement import evidence_summary, reading
+from .explain import undefined_correlations, zero_correlations
 from .uncertainty import CHI2, LEVEL
 
 if TYPE_CHECKING:
@@ -52,6 +53,12 @@ def _clean(x: Any) -> Any:
     if isinstance(x, Path):
         return str(x)
     return x
+
+
+def _variant_lines(path) -> list[str]:
+    from ..variant import load_variant
+
+    return load_variant(path).report.lines()
 
 
 def _portable(path: str | None, config: str | None) -> str | None:
@@ -90,11 +97,15 @@ def fit_dict(result: CalibrationResult) -> dict[str, Any]:
                        for r in table},
         "interval_level": LEVEL,
         "correlation": {"names": prob.names, "matrix": u.correlation},
+        "zero_correlations": zero_correlations(prob, np.asarray(u.correlation, dtype=float),
+                                               result.fit.x),
         "profiles": {n: {"values": p.values, "objective": p.objective,
                          "interval": p.interval, "closed": p.closed, "flat": p.flat}
                      for n, p in u.profiles.items()},
         "warnings": u.warnings,
         "settings": {"config": _portable(cfg.source, cfg.source), "engine": cfg.engine,
+                     "model": (_portable(str(cfg.model), cfg.source) if cfg.model
+                               else "package"),
                      "seed": cfg.seed,
                      "time_step": cfg.time_step, "link": cfg.link, "spread": cfg.spread,
                      "estimate_spread": cfg.estimate_spread, "cutpoints": cfg.cutpoints,
@@ -137,8 +148,14 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
     """The human-readable report."""
     cfg = result.config
     L = [f"# Calibration report: {cfg.name}", ""]
+    free = result.problem.names
+    L += [f"Fit of {len(free)} free parameter{'s' if len(free) != 1 else ''} "
+          f"({', '.join(free)}) to {len(result.cases)} case"
+          f"{'s' if len(result.cases) != 1 else ''} "
+          f"({', '.join(c.id for c in result.cases)}); config "
+          f"{_portable(cfg.source, cfg.source)}.", ""]
     if cfg.description:
-        L += [cfg.description.strip(), ""]
+        L += ["Description (from the config):", "", cfg.description.strip(), ""]
     ev = fit["evidence"]
     L += ["## Evidence", "",
           "| case | basis | type | arrangement | coders | codes (fit) | variables |",
@@ -196,7 +213,9 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
           f"- Search: {cfg.search.method} (seed {cfg.seed}), then lmfit L-BFGS-B polish; "
           f"{o['evaluations']} evaluations; {o['agreeing_starts']} of "
           f"{len(o['polished_starts'])} polished starts reached the best value.",
-          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month.",
+          f"- Engine: {cfg.engine}, time step {cfg.time_step:g} month"
+          + (f"; model file {cfg.model} (an edited copy of ioc.mdl; "
+             + "; ".join(_variant_lines(cfg.model)) + ")." if cfg.model else "."),
           f"- Best -log posterior {_fmt(o['neg_log_posterior'])}; log-likelihood "
           f"{_fmt(o['log_likelihood'])} over {o['n_observations']} codes.", ""]
     L += ["## Estimates", "",
@@ -219,6 +238,12 @@ def report_md(result: CalibrationResult, fit: dict[str, Any]) -> str:
         L.append("Every free parameter is pinned down by the evidence (closed profiles, no "
                  "correlation beyond the threshold).")
     L += ["", "![correlations](figures/correlation.png)", ""]
+    notes = fit.get("zero_correlations", []) + undefined_correlations(
+        result.problem, np.asarray(result.uncertainty.correlation, dtype=float))
+    if notes:
+        L += ["Reading the correlations of 0.00 and n/a:", ""]
+        L += [f"- {z}" for z in notes]
+        L.append("")
     if result.uncertainty.profiles:
         L += ["Profiles (twice the rise of -log posterior; the dashed line is the "
               f"{int(LEVEL * 100)}% threshold {CHI2:.2f}):", ""]

@@ -2,6 +2,8 @@
 
 Shared argument checks live here: flags are checked before any work starts and a
 bad value is refused with the flag, the value and the allowed range.
+
+Every command names its output path ``-o/--output``.
 """
 
 from __future__ import annotations
@@ -70,3 +72,13 @@ def parse_sets(pairs, flag: str = "--set") -> dict[str, float]:
                              f"{p.upper:g} ({p.units})")
         out[name] = value
     return out
+
+
+def renamed_option(new: str):
+    """An argparse action refusing an option that was renamed to ``new``."""
+
+    class Renamed(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            parser.error(f"{option_string} was renamed: use {new}")
+
+    return Renamed

@@ -1,4 +1,5 @@
-"""``iocdyn calibrate CONFIG [--posterior] [--output DIR] [--no-loo] [--no-profiles]``."""
+"""``iocdyn calibrate CONFIG [--posterior] [-o DIR] [--no-loo] [--no-profiles]
+[--model MINE.mdl]``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ def register(sub) -> None:
     p.add_argument("config", help="calibration config TOML (e.g. calibration/CONFIG.toml)")
     p.add_argument("--posterior", action="store_true",
                    help="also sample the posterior with emcee (saved as posterior.npz)")
-    p.add_argument("--output", help="folder receiving NAME/ (default: the config's "
-                                    "output_dir)")
+    p.add_argument("-o", "--output", help="folder receiving NAME/ (default: the config's "
+                                          "output_dir)")
     p.add_argument("--no-loo", action="store_true", help="skip leave-one-case-out")
     p.add_argument("--no-profiles", action="store_true",
                    help="Wald intervals only (faster)")
+    p.add_argument("--model", default=None, metavar="FILE.mdl",
+                   help="fit an edited copy of ioc.mdl (or ioc.xmile) through PySD, one run "
+                        "at a time (slow: use a small search); overrides the config's model")
     p.set_defaults(func=_run)
 
 
@@ -22,6 +26,6 @@ def _run(args) -> int:
     res = calibrate(args.config, output_dir=args.output,
                     posterior=True if args.posterior else None,
                     leave_one_out_cv=False if args.no_loo else None,
-                    profiles=not args.no_profiles)
+                    profiles=not args.no_profiles, model=args.model)
     print(f"report: {res.output / 'report.md'}")
     return 0

@@ -6,8 +6,8 @@ from __future__ import annotations
 def register(sub) -> None:
     p = sub.add_parser("claims", help="print or write the claims table")
     p.add_argument("-o", "--output", help="write Markdown to this file instead of printing")
-    p.add_argument("--claims-file", help="path of CLAIMS.md (default: "
-                                          "../shared/theory/CLAIMS.md beside the checkout)")
+    p.add_argument("--claims-file", help="a claims list ('- ID statement' lines; default: "
+                                          "the project's, iocdynamics/model/claims.md)")
     p.set_defaults(func=_run)
 
 

@@ -8,6 +8,9 @@ command is given again.
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 
 def register(sub) -> None:
     p = sub.add_parser("ensemble", help="simulate many scenarios or parameter sets (fast "
@@ -26,7 +29,7 @@ def register(sub) -> None:
     p.add_argument("--columns", help="comma-separated output variables, or 'all' (default: "
                    "stocks and active)")
     p.add_argument("--save-interval", type=float, help="months between saved times")
-    p.add_argument("--chunk-size", type=int, help="members per chunk")
+    p.add_argument("--chunk-size", type=_chunk_size, help="members per chunk (default 2048)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="run on a Dask LocalCluster of N workers")
     where.add_argument("--scheduler", help="run on an existing Dask scheduler (address)")
@@ -36,10 +39,53 @@ def register(sub) -> None:
     p.set_defaults(func=_run)
 
 
-def _run(args) -> int:
+def _chunk_size(text: str) -> int:
+    from ..ensembles import check_chunk_size
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = text
+    try:
+        return check_chunk_size(value, flag="--chunk-size")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def read_table(path: str):
+    """The ``--params`` CSV table, or a ValueError naming the file, the problem and the fix."""
+    import io
+
     import pandas as pd
 
-    from ..ensemble import sample_parameters, simulate_ensemble
+    where = f"--params {path}"
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{where}: is a folder, not a table; give a CSV file with one row "
+                         "per member and registry parameter names as column headers.")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{where}: cannot read the table ({exc.strerror}); check the "
+                         "path.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where}: not UTF-8 text (byte {exc.start} is "
+                         f"0x{raw[exc.start]:02x}); save the table as UTF-8 CSV.") from None
+    try:
+        table = pd.read_csv(io.StringIO(text))
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{where}: the file is empty; give a header row of parameter "
+                         "names and one row per member.") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{where}: not a CSV table ({exc}).") from None
+    table.attrs["source"] = str(path)
+    return table
+
+
+def _run(args) -> int:
+    from ..ensembles import sample_parameters, simulate_ensemble
 
     base = None
     members: object = args.scenario
@@ -49,7 +95,7 @@ def _run(args) -> int:
                              f"scenario, not {len(args.scenario)}")
         base = args.scenario[0]
         if args.params:
-            members = pd.read_csv(args.params)
+            members = read_table(args.params)
         else:
             if args.seed is None:
                 raise SystemExit("iocdyn ensemble: --samples needs --seed (same seed, same "

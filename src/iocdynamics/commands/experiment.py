@@ -26,6 +26,9 @@ def register(sub) -> None:
     p.add_argument("--fresh", action="store_true",
                    help="discard finished parts of an earlier, interrupted run, and replace "
                         "another experiment's results in the folder")
+    p.add_argument("--model", default=None, metavar="FILE.mdl",
+                   help="run an edited copy of ioc.mdl (or ioc.xmile) through PySD, one run "
+                        "at a time (not resumable); its differences in names go to notes.md")
     p.set_defaults(func=_run)
 
 
@@ -39,13 +42,18 @@ def _run(args) -> int:
     out = default_out_dir(spec) if args.output is None else args.output
     print(f"experiment {spec.name}: {spec.n_settings} lever settings x {spec.members} "
           f"members (seed {spec.seed})")
+    if args.model and (args.workers or args.scheduler):
+        raise ValueError("--model runs the file through PySD in this process; leave out "
+                         "--workers and --scheduler")
     res = run_experiment(spec, out, workers=args.workers, scheduler=args.scheduler,
                          progress=not args.no_progress, figures=not args.no_figures,
-                         fresh=args.fresh)
+                         fresh=args.fresh, model=args.model)
     s = res.summary
     cols = list(res.design.settings.columns)
     show = cols + ["reached_synergy_probability", "behaviour_at_horizon_median",
                    "dissolved_probability"]
     print(s[show].to_string(float_format=lambda x: f"{x:.2f}"))
-    print(f"wrote {len(res.files)} files under {res.out_dir}")
+    print(res.notes.text().split("\n", 2)[2].strip())
+    print(f"wrote {len(res.files)} files under {res.out_dir} (notes.md: what the model "
+          "decides by construction)")
     return 0

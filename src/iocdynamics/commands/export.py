@@ -5,10 +5,11 @@ from __future__ import annotations
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="regenerate the Vensim and XMILE model files")
-    p.add_argument("-d", "--directory", help="target folder (default: the checkout's models/)")
+    p.add_argument("-o", "--output", "-d", "--directory", dest="directory",
+                   help="target folder (default: the checkout's models/)")
     p.add_argument("-s", "--scenario",
                    help="scenario TOML: write its constants, events and lever changes into "
-                        "the files (needs --directory)")
+                        "the files (needs -o/--output)")
     p.set_defaults(func=_run)
 
 

@@ -55,10 +55,12 @@ def _run(args) -> int:
     print(f"{res.scenario.name}: {len(res.loops)} feedback loops, "
           f"{len(res.named)} named; wrote {args.output}")
     times = sorted({0.0, *(e.at for e in res.scenario.events), res.scenario.final_time})
+    share = res.reinforcing_share()
     for a, b in zip(times, times[1:]):
         if b > a:
             top = res.dominant(a, b).head(3)
-            print(f"  {a:5.1f}-{b:5.1f} months: "
+            r = share[(share.index >= a) & (share.index <= b)].mean()
+            print(f"  {a:5.1f}-{b:5.1f} months: reinforcing {r:.2f}; "
                   + ", ".join(f"{k} {v:+.2f}" for k, v in top.items()))
     if args.table:
         atomic_write(args.table, lambda p: res.table.to_csv(p, float_format="%.10g"))

@@ -22,7 +22,8 @@ def register(sub) -> None:
     p.add_argument("--params", default=None,
                    help="comma-separated registry parameters to vary (default: --groups)")
     p.add_argument("--groups", default="mechanism",
-                   help="comma-separated registry groups to vary (default: mechanism)")
+                   help="comma-separated registry groups to vary: context, lever, "
+                        "mechanism, initial (default: mechanism)")
     p.add_argument("--outputs", default="behaviour_at_horizon,cumulative_performance",
                    help="comma-separated metrics, variables (at the horizon) or "
                         "variable@month")
@@ -35,17 +36,30 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from ..experiments.sensitivity import run_sensitivity
+    import sys
+    import warnings
+    from pathlib import Path
 
-    res = run_sensitivity(args.scenario, args.output, method=args.method, n=args.n,
-                          seed=args.seed, params=_list(args.params),
-                          groups=_list(args.groups), outputs=_list(args.outputs),
-                          workers=args.workers, scheduler=args.scheduler,
-                          progress=not args.no_progress)
+    from ..experiments.sensitivity import SensitivityWarning, run_sensitivity
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SensitivityWarning)
+        res = run_sensitivity(args.scenario, args.output, method=args.method, n=args.n,
+                              seed=args.seed, params=_list(args.params),
+                              groups=_list(args.groups), outputs=_list(args.outputs),
+                              workers=args.workers, scheduler=args.scheduler,
+                              progress=not args.no_progress)
+    for w in caught:
+        if issubclass(w.category, SensitivityWarning):
+            print(f"iocdyn sensitivity: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     key = "mu_star" if args.method == "morris" else "ST"
     for name, df in res.items():
         top = df.sort_values(key, ascending=False).head(8)
         print(f"{name}: most influential by {key}")
         print(top.to_string(float_format=lambda x: f"{x:.3g}"))
-    print(f"wrote results under {args.output}")
+    notes = (Path(args.output) / "notes.md").read_text(encoding="utf-8").splitlines()
+    print("\n".join(notes[2:]).strip())
+    print(f"wrote results under {args.output} (read notes.md before the indices)")
     return 0

@@ -1,4 +1,5 @@
-"""Equilibria, trust-faith phase portraits and a bifurcation diagram over formalisation."""
+"""Equilibria, trust-faith phase portraits (two basins at the default constants) and
+bifurcation diagrams over leadership and formalisation."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from pathlib import Path
 
 ORDER = 30
 
-#: A setting where the model is bistable (found by continuation: the bundled
-#: scenarios are monostable at the registry's threshold steepness).
-BISTABLE_SCENARIO = "imposed_buddying"
-BISTABLE_SETTING = {"threshold_steepness": 12.0}
-BISTABLE_FORMALISATION = 0.2
+#: A scenario with synergy and inertia at the default constants, and its portrait.
+BISTABLE_SCENARIO = "borderline_partnership"
+#: Bifurcation diagrams: (scenario, parameter) with the fold pair, and the mandated
+#: system over formalisation.
+BIFURCATIONS = (("fig5_voluntary_partnership", "leadership_quality"),
+                ("mandated_cross_sector_system", "formalisation"))
 
 
 def run(out_dir: Path) -> None:
@@ -48,28 +50,21 @@ def run(out_dir: Path) -> None:
     table = pd.concat(tables)
     atomic_write(target / "equilibria.csv", lambda p: table.to_csv(p, float_format="%.10g"))
 
-    for stem in ("voluntary_buddying", "mandated_cross_sector_system"):
+    for stem in ("voluntary_buddying", "mandated_cross_sector_system", BISTABLE_SCENARIO):
         if stem in paths:
-            data = phase_data(paths[stem])
+            data = phase_data(paths[stem], n_basin=41)
             for f in save_phase_figure(data, target / f"phase_{stem}"):
                 print(f"   -> {f}")
 
-    bistable = {**BISTABLE_SETTING, "formalisation": BISTABLE_FORMALISATION}
-    data = phase_data(paths[BISTABLE_SCENARIO], **bistable)
-    data.scenario = (f"{data.scenario} ("
-                     + ", ".join(f"{k} = {v:g}" for k, v in bistable.items()) + ")")
-    for f in save_phase_figure(data, target / f"phase_{BISTABLE_SCENARIO}_bistable"):
-        print(f"   -> {f}")
-
-    for stem, setting in ((BISTABLE_SCENARIO, BISTABLE_SETTING),
-                          ("mandated_cross_sector_system", {})):
-        d = continuation(paths[stem], "formalisation", 0.0, 1.0, **setting)
-        hysteresis_sweep(d, paths[stem], **setting)
+    for stem, param in BIFURCATIONS:
+        d = continuation(paths[stem], param, 0.0, 1.0)
+        hysteresis_sweep(d, paths[stem])
         fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-        plot_bifurcation(d, "collaborative_behaviour", ax=axes[0])
-        plot_bifurcation(d, "trust", ax=axes[1])
+        for ax, output in zip(axes, ("collaborative_behaviour", "trust")):
+            plot_bifurcation(d, output, ax=ax)
+            mark_context_changes(ax, paths[stem], param)
         fig.tight_layout()
-        name = f"bifurcation_formalisation_{stem}"
+        name = f"bifurcation_{param}_{stem}"
         for fmt in ("png", "pdf"):
             atomic_write(target / f"{name}.{fmt}",
                          lambda p, fmt=fmt, fig=fig: fig.savefig(p, dpi=150, format=fmt))
@@ -78,4 +73,29 @@ def run(out_dir: Path) -> None:
         atomic_write(target / f"{name}.csv",
                      lambda p, tab=tab: tab.to_csv(p, index=False, float_format="%.10g"))
         folds = ", ".join(f"{t.p:.3f}" for t in d.tipping_points if t.kind == "fold")
-        print(f"   -> {target / name}.png (folds at formalisation: {folds or 'none'})")
+        print(f"   -> {target / name}.png (folds at {param}: {folds or 'none'})")
+
+
+def mark_context_changes(ax, scenario, param: str) -> None:
+    """Draw the values ``param`` takes later in the run (a new leader, a lever
+    changed from a given month) as dash-dotted lines, added to the legend."""
+    from matplotlib.lines import Line2D
+
+    from ..analysis.tipping import context_segments
+    from ..plotting import label
+    from ..scenario import load_scenario
+
+    later = [(start, changed[param]) for start, _, changed
+             in context_segments(load_scenario(scenario)) if param in changed]
+    if not later:
+        return
+    legend = ax.get_legend()
+    handles = list(legend.legend_handles) if legend else []
+    for h in handles:
+        if h.get_label() == "scenario's value":
+            h.set_label("scenario's value at the start")
+    for start, value in later:
+        ax.axvline(value, color="0.2", ls="-.", lw=1)
+        handles.append(Line2D([], [], color="0.2", ls="-.", lw=1,
+                              label=f"{label(param).lower()} from month {start:g}"))
+    ax.legend(handles=handles, fontsize=7.5, loc="best", frameon=True, framealpha=0.85)

@@ -3,7 +3,7 @@
 An experiment file (TOML, see :mod:`.spec`) declares a base scenario, the levers
 to vary, the uncertainty to propagate, the ensemble size and seed, and the
 outcome metrics. :func:`run_experiment` simulates the design on the fast engine
-(through :func:`iocdynamics.ensemble.simulate_ensemble`) and writes the ensemble,
+(through :func:`iocdynamics.ensembles.simulate_ensemble`) and writes the ensemble,
 a summary table and figures; :mod:`.sensitivity` screens and decomposes the
 variance of any output over the registry bounds with SALib; :mod:`.ema` exposes
 the model to the EMA Workbench.

@@ -18,11 +18,9 @@ from scipy import stats
 from scipy.stats import qmc
 
 from ..registry import PARAMETERS
-from ..scenario import Event, LeverChange, Scenario, ScenarioError
+from ..scenario import Event, LeverChange, Scenario, ScenarioError, contract_values
 from .posterior import calibration_uncertainty
 from .spec import Distribution, ExperimentError, ExperimentSpec, Level, LeverAxis
-
-CONTRACT_VALUES = {"none": (0.0, 0.0), "mou": (1.0, 0.0), "binding": (0.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,7 @@ class Design:
 def registry_values(name: str, value) -> dict[str, float]:
     """Registry constants set by one lever value (``contract`` sets two)."""
     if name == "contract":
-        mou, binding = CONTRACT_VALUES[value]
-        return {"contract_is_mou": mou, "contract_is_binding": binding}
+        return contract_values(value)
     return {name: float(value)}
 
 

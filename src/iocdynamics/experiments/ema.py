@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import PARAMETERS
-from ..scenario import CONTRACTS
+from ..scenario import CONTRACTS, contract_values
 from .columns import METRIC_COLUMNS
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
 
@@ -97,8 +97,7 @@ def registry_values(kwargs: Mapping[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for k, v in kwargs.items():
         if k == "contract":
-            out["contract_is_mou"] = float(v == "mou")
-            out["contract_is_binding"] = float(v == "binding")
+            out.update(contract_values(v))
         elif PARAMETERS[k].kind == "int":
             out[k] = float(round(v))
         else:

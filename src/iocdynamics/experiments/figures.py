@@ -20,7 +20,6 @@ from .spec import Heatmap
 from .summary import setting_titles, wilson_interval
 
 BAND_ALPHAS = ((0.05, 0.95, 0.18), (0.25, 0.75, 0.35))
-MAX_PANELS = 48
 
 
 def _axes(ax, figsize=(7, 4)):
@@ -59,9 +58,32 @@ def plot_fan(times: np.ndarray, values: np.ndarray, ax=None, color: str = "#1f77
     return ax
 
 
+#: Colours of the levels compared within a panel (Okabe-Ito, colour-blind safe).
+LEVEL_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+MAX_FAN_PANELS = 9
+UNIT_STOCKS_EXCEPT = ("performance", "ambition_level", "time_below_critical")
+
+
+def fan_layout(settings: pd.DataFrame) -> tuple[str | None, list[str]]:
+    """Which lever's levels share a panel (in colours) and which levers make the
+    panels: the first lever with the most levels among those with 2 to 5 levels is
+    compared within each panel; every other lever makes the panels."""
+    cols = [str(c) for c in settings.columns]
+    counts = {c: settings[c].astype(str).nunique() for c in cols}
+    cand = [c for c in cols if 2 <= counts[c] <= len(LEVEL_COLOURS)]
+    if not cand:
+        return None, cols
+    best = max(counts[c] for c in cand)
+    colour = next(c for c in cand if counts[c] == best)
+    return colour, [c for c in cols if c != colour]
+
+
 def fan_chart_figure(ds: xr.Dataset, stock: str, settings: pd.DataFrame,
                      title: str = ""):
-    """Small multiples: one fan chart of ``stock`` per lever setting, shared axes.
+    """Fan charts of ``stock``: one panel per combination of the other levers, the
+    levels of one lever compared in colour within each panel (median and 25-75% of
+    members; with a single level also 5-95%). At most nine panels, larger than
+    small multiples; a 0..1 stock carries the codebook's level labels.
 
     Returns
     -------
@@ -70,54 +92,87 @@ def fan_chart_figure(ds: xr.Dataset, stock: str, settings: pd.DataFrame,
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    n = min(ds.sizes["setting"], MAX_PANELS)
-    ncols = min(n, 3 if n <= 9 else 4 if n <= 16 else 6)
+    from ..plotting import level_axis
+
+    colour, panel_cols = fan_layout(settings)
+    keys = [tuple(str(v) for v in row) for row in
+            settings[panel_cols].itertuples(index=False)] if panel_cols \
+        else [()] * len(settings)
+    panels = list(dict.fromkeys(keys))
+    n_all = len(panels)
+    panels = panels[:MAX_FAN_PANELS]
+    n = len(panels)
+    ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
-    titles = setting_titles(settings)
-    shown = [t.replace(", ", "\n") if len(t) > 34 else t for t in titles[:n]]
-    lines = max(t.count("\n") + 1 for t in shown)
-    head = 0.16 * lines + 0.1
-    width, height = 3.1 * ncols + 0.7, (2.0 + head) * nrows + 1.0
+    width, height = 4.3 * ncols + 0.9, 3.1 * nrows + 1.5
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), sharex=True,
                              sharey=True, squeeze=False)
-    fig.subplots_adjust(left=0.66 / width, right=1 - 0.15 / width,
-                        bottom=0.75 / height, top=1 - (0.45 + head) / height,
-                        hspace=(head + 0.25) / 2.0, wspace=0.08)
+    fig.subplots_adjust(left=0.8 / width, right=1 - 0.75 / width, bottom=1.05 / height,
+                        top=1 - 0.75 / height, hspace=0.35, wspace=0.12)
     t = ds["time"].values
-    color = COLORS.get(stock, "#1f77b4")
+    levels = list(dict.fromkeys(settings[colour].astype(str))) if colour else [""]
+    colours = dict(zip(levels, LEVEL_COLOURS)) if colour else \
+        {"": COLORS.get(stock, "#1f77b4")}
+    unit = stock not in UNIT_STOCKS_EXCEPT
     for i in range(nrows * ncols):
         ax = axes.flat[i]
         if i >= n:
             ax.set_visible(False)
             continue
-        v = ds[stock].isel(setting=i).transpose("member", "time").values
-        plot_fan(t, v, ax=ax, color=color)
+        for lv in levels:
+            sel = np.array([k == panels[i] for k in keys])
+            if colour:
+                sel &= (settings[colour].astype(str) == lv).to_numpy()
+            for j in np.flatnonzero(sel):
+                v = ds[stock].isel(setting=int(j)).transpose("member", "time").values
+                c = colours[lv]
+                if len(levels) == 1:
+                    plot_fan(t, v, ax=ax, color=c)
+                else:
+                    ax.fill_between(t, np.quantile(v, 0.25, axis=0),
+                                    np.quantile(v, 0.75, axis=0), color=c, alpha=0.2, lw=0)
+                    ax.plot(t, np.median(v, axis=0), color=c, lw=2)
         if stock == "performance":
             ax.axhline(0, color="0.4", lw=0.8)
         thr = ds.attrs.get("synergy_threshold")
         if stock == "collaborative_behaviour" and thr is not None:
             ax.axhline(thr, color="0.4", lw=0.8, ls="--")
-        ax.set_title(shown[i], fontsize=7.5)
-        ax.tick_params(labelsize=7)
+        ax.set_xlim(t[0], t[-1])
+        ax.grid(alpha=0.3)
+        if panels[i]:
+            ax.set_title(", ".join(f"{c} = {v}" for c, v in zip(panel_cols, panels[i])),
+                         fontsize=10)
+        ax.tick_params(labelsize=9)
+        if unit:
+            ax.set_ylim(0, 1)
+            if i % ncols == ncols - 1 or i == n - 1:
+                level_axis(ax, fontsize=8)
     for ax in axes[-1]:
-        ax.set_xlabel("Time (months)", fontsize=8)
-    ylab = {"performance": "Relative to baseline",
+        ax.set_xlabel("Time (months)", fontsize=10)
+    ylab = {"performance": "Relative to baseline (0)",
             "ambition_level": "Targeted / achievable",
             "time_below_critical": "Months"}.get(stock, "Level (0-1)")
     for ax in axes[:, 0]:
-        ax.set_ylabel(ylab, fontsize=8)
-    more = f" (first {n} of {ds.sizes['setting']} settings)" if n < ds.sizes["setting"] \
-        else ""
-    fig.suptitle(f"{title}: {label(stock)} per lever setting{more}", fontsize=11,
-                 y=1 - 0.12 / height, va="top")
-    handles = [Patch(color=color, alpha=0.18, label="5-95% of members"),
-               Patch(color=color, alpha=0.45, label="25-75%"),
-               plt.Line2D([], [], color=color, lw=1.8, label="median")]
+        ax.set_ylabel(ylab, fontsize=10)
+    more = f" (first {n} of {n_all} panels)" if n < n_all else ""
+    fig.suptitle(f"{title}: {label(stock)}{more}", fontsize=13, y=1 - 0.15 / height,
+                 va="top")
+    if colour:
+        handles = [plt.Line2D([], [], color=colours[lv], lw=2.5, label=lv) for lv in levels]
+        handles.append(Patch(color="0.5", alpha=0.25, label="25-75% of members"))
+        legend_title = f"{lever_label(colour)} (lines: median)"
+    else:
+        c = colours[""]
+        handles = [Patch(color=c, alpha=0.18, label="5-95% of members"),
+                   Patch(color=c, alpha=0.45, label="25-75%"),
+                   plt.Line2D([], [], color=c, lw=1.8, label="median")]
+        legend_title = None
     if stock == "collaborative_behaviour" and ds.attrs.get("synergy_threshold") is not None:
         handles.append(plt.Line2D([], [], color="0.4", lw=0.8, ls="--",
                                   label="synergy threshold"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9,
+               frameon=False, bbox_to_anchor=(0.5, 0.0), title=legend_title,
+               title_fontsize=9)
     return fig
 
 
@@ -293,13 +348,15 @@ def plot_synergy_probability(metrics: xr.Dataset, settings: pd.DataFrame, ax=Non
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"Probability by the horizon (share of {n} members; bars: 90% interval)")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8, frameon=True)
+    # above the bars, never over them
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8,
+              frameon=False, borderaxespad=0.2)
     thr = metrics.attrs.get("synergy_threshold")
     text = (f"{title}: reaching synergy (behaviour > {thr:g}) and dissolution"
             if thr is not None else title)
     if compact:
         text += "\nsettings (left, in columns): " + ", ".join(settings.columns)
-    ax.set_title(text, fontsize=9)
+    ax.set_title(text, fontsize=9, pad=20)
     return ax
 
 

@@ -6,13 +6,18 @@ replaces ``OUT`` once complete, so ``OUT`` always holds one whole run)::
     OUT/ensemble.nc        trajectories of the key stocks (setting, member, time), metrics
                            (setting, member); lever labels and uncertain
                            parameter values as coordinates
-    OUT/summary.csv        one row per lever setting (see :mod:`.summary`)
+    OUT/summary.csv        one row per lever setting (see :mod:`.summary`); the column
+                           ``same_model_as`` names the first setting whose equations
+                           are the same (results equal by construction)
+    OUT/notes.md           what the model decides by construction: identical settings,
+                           uncertain parameters that cannot act, lever paths switched
+                           off (see :mod:`.notes`)
     OUT/design.csv         the lever settings and the registry values they fix
     OUT/samples.csv        the uncertainty samples (shared by every setting)
     OUT/figures/*.png      fan charts, heatmaps, probability of synergy
     OUT/parts/             per-group ensemble stores (resumable; removable)
 
-Simulation goes through :func:`iocdynamics.ensemble.simulate_ensemble` with one
+Simulation goes through :func:`iocdynamics.ensembles.simulate_ensemble` with one
 store per group of settings that share a base scenario, so a killed run resumes
 from its finished chunks; every output file is written atomically.
 """
@@ -31,9 +36,10 @@ import pandas as pd
 import xarray as xr
 
 from ..io import atomic_write, atomic_write_text
-from .columns import output_columns
+from .columns import METRIC_COLUMNS, output_columns
 from .design import Design, build_design
 from .metrics import compute_metrics
+from .notes import ExperimentNotes, experiment_notes
 from .spec import ExperimentError, ExperimentSpec, check_varies, load_experiment
 from .summary import summarise
 
@@ -53,6 +59,8 @@ class ExperimentResult:
         One row per setting.
     out_dir : Path or None
     files : list of Path
+    notes : ExperimentNotes
+        What the model decides by construction (also ``notes.md``).
     """
 
     spec: ExperimentSpec
@@ -61,6 +69,7 @@ class ExperimentResult:
     summary: pd.DataFrame
     out_dir: Path | None
     files: list[Path]
+    notes: ExperimentNotes | None = None
 
     @property
     def metrics(self) -> xr.Dataset:
@@ -78,17 +87,26 @@ def default_out_dir(spec: ExperimentSpec) -> Path:
 
 def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | None = None,
                     workers: int | None = None, scheduler: str | None = None,
-                    progress: bool = False) -> xr.Dataset:
+                    progress: bool = False, model: str | Path | None = None
+                    ) -> xr.Dataset:
     """Simulate every (setting, member) of ``design``.
+
+    Parameters
+    ----------
+    model : path, optional
+        An edited copy of ``ioc.mdl`` to run through PySD, one run at a time
+        (see :mod:`iocdynamics.variant`); default: the fast engine.
 
     Returns
     -------
     xarray.Dataset
         Dims ``(setting, member, time)``.
     """
-    from ..ensemble import simulate_ensemble
+    from ..ensembles import simulate_ensemble
 
     cols = output_columns(spec)
+    if model is not None:
+        cols = _variant_columns(spec, model)
     n_set, n_mem = len(design.settings), len(design.samples)
     data: dict[str, np.ndarray] | None = None
     times = None
@@ -98,10 +116,14 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
         if progress and len(design.groups) > 1:
             print(f"  settings group {k + 1}/{len(design.groups)} ({group.key}): "
                   f"{len(frame)} runs", flush=True)
-        ds = simulate_ensemble(frame, base=group.base, columns=list(cols), store=store,
-                               workers=workers, scheduler=scheduler, progress=progress)
-        ds = ds.load()
-        ds.close()
+        if model is not None:
+            ds = _variant_ensemble(frame, group.base, cols, model)
+        else:
+            ds = simulate_ensemble(frame, base=group.base, columns=list(cols), store=store,
+                                   workers=workers, scheduler=scheduler,
+                                   progress=progress)
+            ds = ds.load()
+            ds.close()
         if data is None:
             times = ds["time"].values
             data = {c: np.full((n_set, n_mem, times.size), np.nan) for c in cols}
@@ -119,8 +141,35 @@ def simulate_design(spec: ExperimentSpec, design: Design, *, parts_dir: Path | N
     return out
 
 
+def _variant_columns(spec: ExperimentSpec, model: str | Path) -> tuple[str, ...]:
+    """The recorded variables a model variant has; refuses one that lacks what the
+    metrics or the figures need."""
+    from ..variant import VariantError, load_variant
+
+    v = load_variant(model)
+    need = [c for c in (*METRIC_COLUMNS, *spec.figures.fan_stocks) if c not in v.names]
+    if need:
+        raise VariantError(f"{model}: lacks {', '.join(need)}, which the experiment's "
+                           "metrics or figures need")
+    return tuple(c for c in output_columns(spec) if c in v.names)
+
+
+def _variant_ensemble(frame: pd.DataFrame, base, cols, model) -> xr.Dataset:
+    """``simulate_ensemble``'s result, one PySD run of the variant per member."""
+    from ..variant import load_variant
+
+    v = load_variant(model)
+    runs = []
+    for _, row in frame.iterrows():
+        sc = base.with_values(**{k: float(x) for k, x in row.items()})
+        runs.append(v.run(sc, list(cols)))
+    t = runs[0].index.to_numpy()
+    return xr.Dataset({c: (("member", "time"), np.stack([r[c].to_numpy() for r in runs]))
+                       for c in cols}, coords={"member": np.arange(len(runs)), "time": t})
+
+
 RESULT_ENTRIES = ("ensemble.nc", "summary.csv", "design.csv", "samples.csv",
-                  "manifest.json", "figures", "parts")
+                  "notes.md", "manifest.json", "figures", "parts")
 """What an experiment's results folder holds; a folder holding anything else is never
 replaced."""
 PARTS_MARKER = "experiment.json"
@@ -203,7 +252,8 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
                    out_dir: str | Path | None = None, *, members: int | None = None,
                    workers: int | None = None, scheduler: str | None = None,
                    progress: bool = False, figures: bool = True,
-                   resumable: bool = True, fresh: bool = False) -> ExperimentResult:
+                   resumable: bool = True, fresh: bool = False,
+                   model: str | Path | None = None) -> ExperimentResult:
     """Run an experiment file and write its results.
 
     The results folder always holds one complete run: the new run is written into a
@@ -229,6 +279,10 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
     fresh : bool
         Discard the parts of an earlier run, and replace the results of another
         experiment held in ``out_dir``.
+    model : path, optional
+        Run an edited copy of ``ioc.mdl`` through PySD instead of the fast engine
+        (one run at a time, not resumable); the names it adds, lacks or renames go
+        to ``notes.md``.
 
     Returns
     -------
@@ -249,9 +303,15 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
     if members is not None:
         spec = spec.with_members(members)
     check_varies(spec)
+    if model is not None:
+        from ..variant import load_variant
+
+        load_variant(model)  # a file PySD cannot translate is refused before any work
+        resumable = False
     out = Path(out_dir) if out_dir is not None else default_out_dir(spec)
     t0 = time.perf_counter()
     design = build_design(spec)
+    notes = experiment_notes(spec, design)
     fingerprint = design_fingerprint(spec, design)
     check_results_folder(spec, out, fingerprint, fresh, resumable)
     parts = out / "parts"
@@ -265,20 +325,32 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
             {"experiment": spec.name, "source": spec.source, "fingerprint": fingerprint},
             indent=2) + "\n")
     ds = simulate_design(spec, design, parts_dir=parts if resumable else None,
-                         workers=workers, scheduler=scheduler, progress=progress)
+                         workers=workers, scheduler=scheduler, progress=progress,
+                         model=model)
     met = compute_metrics(ds, spec.synergy_threshold)
     for name in met.data_vars:
         ds[name] = met[name]
     ds.attrs.update({"experiment": spec.name, "source": spec.source, "seed": spec.seed,
                      "members": spec.members, "synergy_threshold": spec.synergy_threshold,
                      "claims": ", ".join(spec.claims), "base_scenario": spec.base.name,
-                     "time_units": "Month",
+                     "time_units": "Month", "model": str(model or "the package's model"),
                      "uncertain_parameters": ", ".join(design.samples.columns)})
+    if model is not None:
+        from ..variant import load_variant
+
+        notes.lines += ["## Model file", "", f"Run on {model} through PySD, not on the "
+                        "package's model. The notes above read the package's equations; "
+                        "where the file changes them, check them on the file (iocdyn check "
+                        "FILE). Its names against the model's:", "",
+                        *[f"- {line}" for line in load_variant(model).report.lines()], ""]
     summary = summarise(ds, design.settings)
+    summary.insert(summary.columns.get_loc("members") + 1, "same_model_as",
+                   notes.same_model_as)
     tmp = new_sibling(out)
     try:
         result = write_results(spec, design, ds, summary, tmp, figures=figures,
-                               fingerprint=fingerprint, seconds=time.perf_counter() - t0)
+                               fingerprint=fingerprint, seconds=time.perf_counter() - t0,
+                               notes=notes)
         if resumable and parts.is_dir():  # keep the finished parts for the next run
             os.replace(parts, tmp / "parts")
         swap_in(tmp, out)
@@ -292,9 +364,13 @@ def run_experiment(experiment: ExperimentSpec | str | Path,
 
 def write_results(spec: ExperimentSpec, design: Design, ds: xr.Dataset,
                   summary: pd.DataFrame, out: Path, *, figures: bool = True,
-                  fingerprint: str = "", seconds: float = 0.0) -> ExperimentResult:
-    """Write the ensemble, tables, figures and (last) ``manifest.json`` into ``out``."""
+                  fingerprint: str = "", seconds: float = 0.0,
+                  notes: ExperimentNotes | None = None) -> ExperimentResult:
+    """Write the ensemble, tables, notes, figures and (last) ``manifest.json`` into
+    ``out``."""
     files: list[Path] = []
+    if notes is not None:
+        files.append(atomic_write_text(out / "notes.md", notes.text()))
     files.append(atomic_write(out / "ensemble.nc", lambda p: ds.to_netcdf(p)))
     files.append(atomic_write(out / "summary.csv",
                               lambda p: summary.to_csv(p, float_format="%.6g")))
@@ -303,7 +379,7 @@ def write_results(spec: ExperimentSpec, design: Design, ds: xr.Dataset,
                               lambda p: design_table.to_csv(p, float_format="%.6g")))
     files.append(atomic_write(out / "samples.csv",
                               lambda p: design.samples.to_csv(p, float_format="%.10g")))
-    result = ExperimentResult(spec, design, ds, summary, out, files)
+    result = ExperimentResult(spec, design, ds, summary, out, files, notes)
     if figures:
         files += write_figures(result)
     manifest = {"experiment": spec.name, "source": spec.source, "seed": spec.seed,
@@ -349,7 +425,8 @@ def write_figures(result: ExperimentResult) -> list[Path]:
     for hm in spec.figures.heatmaps:
         fig = heatmap_figure(ds, settings, hm, title=spec.name)
         facet = f"_by_{hm.facet}" if hm.facet else ""
-        save(fig, f"heatmap_{hm.metric}_{hm.y}_x_{hm.x}{facet}.png")
+        # named in the order the file asks for the axes: x, then y
+        save(fig, f"heatmap_{hm.metric}_{hm.x}_x_{hm.y}{facet}.png")
     n = len(settings)
     fig, ax = plt.subplots(figsize=(max(8.5, 6.0 + 0.06 * 8 * len(settings.columns)),
                                     0.3 * n + 1.8))

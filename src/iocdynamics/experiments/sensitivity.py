@@ -15,12 +15,14 @@ model variable at the horizon (``trust``) or at a month (``trust@24``).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..assumptions import Inactive, inactive_parameters
 from ..registry import PARAMETERS, get_parameter
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS, compute_metrics_arrays
 
@@ -32,6 +34,22 @@ MIN_N = {"morris": 4, "sobol": 64}
 [0, 1] entirely (S1 = 1.42 was seen at n = 4)."""
 Problem = dict
 ModelFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+#: Bootstrap seed used for ``seed=0`` (SALib's Sobol analysis ignores 0).
+_SEED_FOR_ZERO = 2**31 - 1
+
+
+class SensitivityWarning(UserWarning):
+    """An index that the sample cannot resolve (its interval is wider than itself)."""
+
+
+def registry_groups() -> dict[str, int]:
+    """Registry group -> number of parameters (the values ``groups`` accepts)."""
+    out: dict[str, int] = {}
+    for p in PARAMETERS.values():
+        out[p.group] = out.get(p.group, 0) + 1
+    return out
 
 
 def build_problem(names: Sequence[str] | None = None,
@@ -57,6 +75,12 @@ def build_problem(names: Sequence[str] | None = None,
         ``{"num_vars": k, "names": [...], "bounds": [[lo, hi], ...]}``.
     """
     groups = tuple(groups)
+    known = registry_groups()
+    bad = [g for g in groups if g not in known]
+    if bad:
+        listing = ", ".join(f"{g} ({n} parameters)" for g, n in known.items())
+        raise ValueError(f"unknown parameter group(s) {', '.join(map(repr, bad))}; "
+                         f"the groups are {listing}")
     if names is None:
         names = [p.name for p in PARAMETERS.values() if p.group in groups
                  and (include_bool or p.kind != "bool")]
@@ -143,6 +167,13 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
     dict of str to DataFrame
         Per output: rows = parameters; columns ``S1``, ``S1_conf``, ``ST``,
         ``ST_conf`` (half-widths of the ``conf_level`` bootstrap intervals).
+
+    Warns
+    -----
+    SensitivityWarning
+        When an index's interval is wider than the index itself (see
+        :func:`unresolved_indices`): the sample is too small to tell it apart
+        from zero or from its neighbours.
     """
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
@@ -156,13 +187,40 @@ def sobol(problem: Problem, func: ModelFunction, n: int = 256, *, seed: int,
             z = np.zeros(problem["num_vars"])
             res = {"S1": z, "S1_conf": z, "ST": z, "ST_conf": z}
         else:
+            # SALib's Sobol analysis ignores a seed of 0 (``if seed:``) and then draws
+            # its bootstrap from numpy's global state: give it a seed it honours
             res = analyze.analyze(problem, y, calc_second_order=False,
                                   conf_level=conf_level, num_resamples=num_resamples,
-                                  seed=seed, print_to_console=False)
+                                  seed=seed if seed else _SEED_FOR_ZERO,
+                                  print_to_console=False)
         out[name] = pd.DataFrame({k: np.asarray(res[k], dtype=float)
                                   for k in ("S1", "S1_conf", "ST", "ST_conf")},
                                  index=pd.Index(problem["names"], name="parameter"))
+        loose = unresolved_indices(out[name])
+        if loose:
+            warnings.warn(f"{name}: {len(loose)} of {2 * problem['num_vars']} Sobol indices "
+                          f"have a {conf_level:.0%} interval wider than the index itself "
+                          f"({'; '.join(loose[:4])}{'; ...' if len(loose) > 4 else ''}): "
+                          f"n = {n} does not resolve them; use a larger n (a power of two)",
+                          SensitivityWarning, stacklevel=2)
     return out
+
+
+def unresolved_indices(result: pd.DataFrame) -> list[str]:
+    """Sobol indices whose interval (twice the half-width) is wider than the index.
+
+    Returns
+    -------
+    list of str
+        ``"ST of name: 0.012 +- 0.030"``, largest index first.
+    """
+    rows = []
+    for idx in ("ST", "S1"):
+        for name, r in result.iterrows():
+            if 2 * r[f"{idx}_conf"] > abs(r[idx]):
+                rows.append((abs(r[idx]), f"{idx} of {name}: {r[idx]:.3g} +- "
+                                          f"{r[f'{idx}_conf']:.2g}"))
+    return [t for _, t in sorted(rows, key=lambda x: -x[0])]
 
 
 def runs_per_sample(method: str, num_vars: int) -> int:
@@ -239,7 +297,7 @@ def model_function(base, problem: Problem, outputs: Sequence[str], *,
 
     Integer parameters are rounded and true/false ones thresholded at 0.5.
     """
-    from ..ensemble import simulate_ensemble
+    from ..ensembles import simulate_ensemble
     from ..scenario import load_scenario
     from ..simulation import all_columns
 
@@ -295,32 +353,50 @@ def _axes(ax, figsize):
     return ax
 
 
-def plot_morris(result: pd.DataFrame, ax=None, output: str = "", top: int = 12):
+def plot_morris(result: pd.DataFrame, ax=None, output: str = "", top: int = 10):
     """Morris mu*-sigma plot: parameters far right matter; high sigma/mu* means
-    non-linear or interacting effects. The ``top`` parameters by mu* are labelled.
+    non-linear or interacting effects. The ``top`` parameters by mu* are numbered
+    on the plot and named, in rank order, in a key beside it (no label sits on
+    another); parameters inactive in the scenario by construction (column
+    ``inactive``) are drawn hollow.
 
     Returns
     -------
     matplotlib Axes
     """
-    ax = _axes(ax, (7, 5.5))
+    ax = _axes(ax, (9, 5.5))
     r = result.sort_values("mu_star", ascending=False)
-    ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="o", ms=4,
-                color="#1f77b4", ecolor="0.7", elinewidth=0.8, alpha=0.85)
-    lim = max(float(r["mu_star"].max()), float(r["sigma"].max()), 1e-12) * 1.1
+    off = r["inactive"].to_numpy(dtype=bool) if "inactive" in r else np.zeros(len(r), bool)
+    ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="none",
+                ecolor="0.75", elinewidth=0.8)
+    ax.scatter(r["mu_star"][~off], r["sigma"][~off], s=22, color="#1f77b4", zorder=3,
+               label="parameter")
+    if off.any():
+        ax.scatter(r["mu_star"][off], r["sigma"][off], s=22, facecolors="none",
+                   edgecolors="0.5", zorder=3, label="inactive in this scenario")
+    lim = max(float(r["mu_star"].max()), float(r["sigma"].max()), 1e-12) * 1.12
     xs = np.linspace(0, lim, 10)
     for ratio, ls in ((1.0, "-"), (0.5, "--"), (0.1, ":")):
-        ax.plot(xs, ratio * xs, color="0.5", lw=0.8, ls=ls, label=f"sigma/mu* = {ratio:g}")
-    for name, row in r.head(top).iterrows():
-        ax.annotate(name, (row["mu_star"], row["sigma"]), xytext=(4, 2),
-                    textcoords="offset points", fontsize=7)
+        ax.plot(xs, ratio * xs, color="0.6", lw=0.8, ls=ls, label=f"sigma/mu* = {ratio:g}")
+    shown = r.head(top)
+    key = []
+    for k, (name, row) in enumerate(shown.iterrows(), start=1):
+        ax.annotate(str(k), (row["mu_star"], row["sigma"]), xytext=(3, 3),
+                    textcoords="offset points", fontsize=8, fontweight="bold",
+                    color="#0b3d6b")
+        key.append(f"{k:>2}  {name}")
+    rest = len(r) - len(shown)
+    if rest:
+        key.append(f"    ({rest} more, smaller mu*)")
+    ax.text(1.02, 1.0, "Ranked by mu*:\n" + "\n".join(key), transform=ax.transAxes,
+            fontsize=8, va="top", ha="left", family="monospace")
     ax.set_xlim(0, lim)
     ax.set_ylim(0, lim)
     what = label_output(output)
     ax.set_xlabel(f"mu* (mean |elementary effect| on {what}, per parameter range)")
     ax.set_ylabel("sigma (spread of elementary effects)")
     ax.set_title(f"Morris screening: {what}", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.legend(fontsize=7.5, loc="upper left", frameon=False)
     ax.grid(alpha=0.3)
     return ax
 
@@ -387,6 +463,14 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         See :func:`build_problem`.
     outputs : list of str
         Metric names, variables (at the horizon) or ``variable@month``.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Per output, the indices (see :func:`morris`, :func:`sobol`) and a column
+        ``inactive``: the parameter has no effect in this scenario by construction
+        (:func:`iocdynamics.assumptions.inactive_parameters`); ``notes.md`` in
+        ``out_dir`` says why, and which indices the sample does not resolve.
     """
     import json
 
@@ -404,10 +488,16 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
     check_output_folder(out_dir, "-o")
     func = model_function(scenario, problem, list(outputs), workers=workers,
                           scheduler=scheduler, progress=progress)
+    inactive = inactive_parameters(scenario, problem["names"])
     if method == "morris":
         res = morris(problem, func, n, seed=seed)
+        loose = []
     else:
-        res = sobol(problem, func, n, seed=seed)
+        res = sobol(problem, func, n, seed=seed)  # warns on unresolved indices
+        loose = [f"{name}: {u}" for name, df in res.items() for u in unresolved_indices(df)]
+    off = {x.parameter for x in inactive}
+    for df in res.values():
+        df["inactive"] = [name in off for name in df.index]
     out = Path(out_dir)
     atomic_write_text(out / "problem.json", json.dumps(
         {"method": method, "n": n, "seed": seed, "scenario": str(scenario),
@@ -416,6 +506,8 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         safe = name.replace("@", "_at_")
         atomic_write(out / f"{method}_{safe}.csv",
                      lambda p, df=df: df.to_csv(p, float_format="%.6g"))
+    notes = sensitivity_notes(scenario, method, res, inactive, loose)
+    atomic_write_text(out / "notes.md", "\n".join(notes) + "\n")
     if figures:
         import matplotlib
 
@@ -425,7 +517,7 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
         for name, df in res.items():
             safe = name.replace("@", "_at_")
             if method == "morris":
-                fig, ax = plt.subplots(figsize=(7.5, 6))
+                fig, ax = plt.subplots(figsize=(10, 6))
                 plot_morris(df, ax=ax, output=name)
             else:
                 fig, ax = plt.subplots(figsize=(7.5, 0.35 * min(15, len(df)) + 1.6))
@@ -435,3 +527,42 @@ def run_sensitivity(scenario, out_dir: str | Path, *, method: str = "morris",
                          lambda p, fig=fig: fig.savefig(p, dpi=130, format="png"))
             plt.close(fig)
     return res
+
+
+def sensitivity_notes(scenario, method: str, result: Mapping[str, pd.DataFrame],
+                      inactive: Sequence[Inactive], unresolved: Sequence[str] = ()
+                      ) -> list[str]:
+    """What a reader must know before reading the indices: parameters that are
+    inactive in the scenario by construction, parameters that showed no effect in
+    any run without being inactive, and indices the sample does not resolve.
+
+    Returns
+    -------
+    list of str
+        Markdown lines.
+    """
+    from ..scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    lines = [f"# {method.capitalize()} sensitivity of '{sc.name}'", ""]
+    if inactive:
+        lines += ["## Inactive in this scenario (zero effect by construction)", "",
+                  "Their index is zero because the scenario switches off every term they "
+                  "enter, not because the theory says they do not matter:", ""]
+        lines += [f"- {x.describe(sc.values)}" for x in inactive]
+        lines.append("")
+    off = {x.parameter for x in inactive}
+    key = "mu_star" if method == "morris" else "ST"
+    for name, df in result.items():
+        still = [p for p in df.index if p not in off and df.loc[p, key] == 0
+                 and (method != "morris" or df.loc[p, "sigma"] == 0)]
+        if still:
+            lines += [f"## No effect on {name} in any run", "",
+                      "Not switched off by the scenario, yet no run moved the output: a "
+                      "threshold never crossed or a term that stays zero along these runs:",
+                      "", *[f"- {p}" for p in still], ""]
+    if unresolved:
+        lines += ["## Not resolved by the sample", "", *[f"- {u}" for u in unresolved], ""]
+    if len(lines) == 2:
+        lines.append("Every varied parameter is active in this scenario.")
+    return lines

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..ensemble import sample_parameters, simulate_ensemble
+from ..ensembles import sample_parameters, simulate_ensemble
 from ..experiments.metrics import DEFAULT_SYNERGY_THRESHOLD
 from ..model import STOCK_COLUMNS, build_model
 from ..plotting import COLORS, EVENT_LABELS, label

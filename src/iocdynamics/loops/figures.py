@@ -15,7 +15,7 @@ BEHAVIOUR = ("trust", "faith", "perceived_progress", "conflict", "collaborative_
 _REINFORCING = ("#d62728", "#ff7f0e", "#9467bd", "#e377c2", "#8c564b", "#bcbd22", "#f7b6d2",
                 "#c49c94")
 _BALANCING = ("#1f77b4", "#2ca02c", "#17becf", "#aec7e8", "#98df8a", "#9edae5", "#7f7f7f",
-              "#393b79")
+              "#393b79", "#5254a3", "#637939", "#006d2c", "#9c9ede")
 OTHER_COLOR = "0.8"
 
 
@@ -55,10 +55,8 @@ def plot_relative_scores(scores: LoopScores, ax=None, partition_of: str = "trust
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
-    part = scores.table.loc[[lp.id for lp in scores.loops if partition_of in lp.stocks][0],
-                            "partition"]
-    ids = scores.table.index[scores.table["partition"] == part]
-    named = [n for n in scores.named if scores.table.loc[n.ids[0], "partition"] == part]
+    ids = scores.partition_loops(partition_of)
+    named = [n for n in scores.named if n.ids[0] in ids]
     named_ids = {i for n in named for i in n.ids}
     t = scores.relative.index.to_numpy()
     colors = loop_colors(scores)

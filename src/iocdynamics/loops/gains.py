@@ -15,6 +15,13 @@ derivative of ``v``'s equation; ``+1``/``-1`` for an inflow/outflow). Then:
   (for a loop through a single stock, ``J[i, i]`` less the loop's own gain). When
   the loop is the only one besides each stock's self-regulation, its open-loop
   gain reaching 1 makes ``det J`` vanish: a fold, the classical tipping point;
+* the **total open-loop gain** ``G = 1 - det(-J) / prod(-J[i, i])`` combines every
+  loop between the stocks: expanding ``det(I - K)`` (``K[i, j] = J[i, j] / -J[i, i]``
+  off the diagonal) over sets of disjoint state cycles, ``G`` is the sum of the
+  cycles' open-loop gains less the products of disjoint pairs, plus triples, ...
+  With every stock self-regulating (``J[i, i] < 0``), ``G < 1`` at a stable node,
+  ``G > 1`` where an odd number of eigenvalues is positive (a saddle), and ``G``
+  crosses 1 exactly where ``det J`` vanishes: a fold, the tipping point;
 * the **eigenvalue elasticity** of ``lambda`` with respect to a gain ``g`` is
   ``(g / lambda) d lambda / d g``. For a link of the state graph (an entry of
   ``J``) it is ``J_ij w_i v_j / (lambda w.v)`` with ``w``, ``v`` the left and
@@ -93,6 +100,29 @@ def link_elasticities(J: np.ndarray, lam_index: int | None = None
         with np.errstate(divide="ignore", invalid="ignore"):   # lambda = 0: undefined
             E[k] = J * np.outer(W[:, k], V[:, k]) / lam[k]
     return lam, E
+
+
+def total_open_loop_gain(J: np.ndarray) -> float:
+    """``G = 1 - det(-J) / prod(-J[i, i])``: the combined open-loop gain of every loop
+    between the stocks (see the module notes); ``nan`` if a stock has no
+    self-regulation (``J[i, i] >= 0``)."""
+    d = -np.diag(J)
+    if np.any(d <= 0):
+        return float("nan")
+    K = J / d[:, None]                 # rows scaled: -1 on the diagonal
+    return float(1.0 - np.linalg.det(-K))
+
+
+def participation(J: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (decreasing real part, as :func:`link_elasticities`) and
+    participation factors ``P[i, k] = Re(w_ik v_ik)`` (each column sums to 1): how
+    much stock ``i`` takes part in mode ``k``. For a block-triangular Jacobian (one
+    block per cycle partition) a mode's participation lies in its own block."""
+    lam, V = np.linalg.eig(J)
+    order = np.argsort(-lam.real, kind="stable")
+    lam, V = lam[order], V[:, order]
+    W = np.linalg.inv(V).T
+    return lam, (W * V).real
 
 
 # ----------------------------------------------------------- model structure
@@ -222,15 +252,17 @@ def elasticity_table(point: GainPoint, loops: Mapping[str, Sequence[Loop]],
     Returns
     -------
     DataFrame
-        One row per (eigenvalue, name): ``eigenvalue``, ``loop_gain``,
+        One row per (eigenvalue, name): ``eigenvalue``, the ``stock`` taking the
+        largest part in its mode (participation factor), ``loop_gain``,
         ``open_loop_gain``, ``elasticity`` (complex) and its real part.
     """
     J = point.jacobian
-    lam, _ = link_elasticities(J)
+    lam, P = participation(J)
     if n_eigen is not None:
         lam = lam[:n_eigen]
     rows = []
     for k, lk in enumerate(lam):
+        stock = point.states[int(np.argmax(np.abs(P[:, k])))]
         for name, group in loops.items():
             gsum, osum, esum = 0.0, 0.0, 0j
             own: dict[str, float] = {}     # one-stock loops reported together
@@ -252,13 +284,17 @@ def elasticity_table(point: GainPoint, loops: Mapping[str, Sequence[Loop]],
                 else:
                     osum += point.open_loop_gain(lp)
                 esum += share * cycle_elasticity(J, cyc, lk)
-            rows.append({"eigen_index": k + 1, "eigenvalue": complex(lk), "name": name,
+            rows.append({"eigen_index": k + 1, "eigenvalue": complex(lk), "stock": stock,
+                         "name": name,
                          "loop_gain": gsum, "open_loop_gain": osum, "elasticity": esum,
                          "elasticity_real": esum.real})
     return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------- the scenario
+EQUILIBRIUM_TOL = 1e-7
+"""Largest rate (per month) at a state given to :func:`loop_gains_at`."""
+
 @dataclass
 class EquilibriumGains:
     """Loop gains and elasticities at each equilibrium of a scenario's autonomous field.
@@ -274,13 +310,26 @@ class EquilibriumGains:
         reproduce at each equilibrium (0: the first, e.g. trust building).
     table : DataFrame
         Every equilibrium x eigenvalue x named loop (see :func:`elasticity_table`),
-        with the equilibrium's number, type and stock values.
+        with the equilibrium's number, type, total open-loop gain ``G``, stock
+        values, and the cycle ``partition`` of the stock leading each mode.
     """
 
     equilibria: list
     points: list[GainPoint]
     sides: list[int]
     table: pd.DataFrame
+
+    def slowest(self, stock: str = "trust") -> pd.DataFrame:
+        """Rows of the slowest mode (largest real part) of each equilibrium among
+        the modes led by a stock of ``stock``'s cycle partition: the eigenvalue
+        that decides whether that feedback system is stable there."""
+        t = self.table
+        part = t.loc[t["stock"] == stock, "partition"]
+        if part.empty:
+            raise ValueError(f"no mode is led by a stock of {stock!r}'s partition")
+        core = t[t["partition"] == part.iloc[0]]
+        first = core.groupby("equilibrium")["eigen_index"].transform("min")
+        return core[core["eigen_index"] == first].reset_index(drop=True)
 
 
 def _autonomous_values(graph: LoopGraph, system, x, constants, eqs: Equations) -> dict:
@@ -301,6 +350,82 @@ def _autonomous_values(graph: LoopGraph, system, x, constants, eqs: Equations) -
     if "evaluation_duty_cycle" in system.auxiliaries:
         values["evaluation_round_active"] = float(system.evaluate("evaluation_duty_cycle", x))
     return values
+
+
+def _gains_at(graph: LoopGraph, eqs: Equations, names, system, x, constants,
+              n_eigen: int | None, where: str) -> tuple[GainPoint, int, pd.DataFrame]:
+    """Gain point, matching Jacobian variant and elasticity table at state ``x``."""
+    field_vars = set(system.states) | set(system.auxiliaries)
+    vals = _autonomous_values(graph, system, x, constants, eqs)
+    pt = gain_point(graph, vals, system.states, eqs)
+    pt.loops = tuple(lp for lp in pt.loops if set(lp.variables) <= field_vars)
+    variants = system.jacobians(np.asarray(x, float))
+    match = [k for k, Jv in enumerate(variants)
+             if np.allclose(pt.jacobian, Jv, rtol=1e-7, atol=1e-10)]
+    if not match:
+        err = min(np.max(np.abs(pt.jacobian - Jv)) for Jv in variants)
+        raise ValueError(f"{where}: the Jacobian from the link gains differs from the "
+                         f"field's by {err:.3g}; the loop structure and the autonomous "
+                         "field disagree")
+    groups = {n.name: [lp for lp in n.loops if lp in pt.loops] for n in names}
+    groups = {k: v for k, v in groups.items() if v}
+    df = elasticity_table(pt, groups, n_eigen)
+    df.insert(0, "G", total_open_loop_gain(pt.jacobian))
+    df.insert(df.columns.get_loc("stock") + 1, "partition",
+              [graph.partitions[s] for s in df["stock"]])
+    for s in ("trust", "faith", "collaborative_behaviour"):
+        if s in system.states:
+            df[s] = float(x[system.states.index(s)])
+    return pt, match[0], df
+
+
+def loop_gains_at(scenario, x, named=None, n_eigen: int | None = 3,
+                  **values: float) -> tuple[GainPoint, pd.DataFrame]:
+    """Loop gains, total open-loop gain and eigenvalue elasticities of the named
+    loops at an equilibrium ``x`` of a scenario's event-free field -- e.g. a fold found
+    by :func:`iocdynamics.analysis.continuation` (pass its parameter value in
+    ``values``).
+
+    Parameters
+    ----------
+    scenario : path, dict or Scenario
+    x : array
+        An equilibrium of the field (order of its ``states``).
+    named : path, optional
+        Named-loops TOML (default: the model's).
+    n_eigen : int, optional
+        Eigenvalues to report (largest real part first); ``None`` for all.
+    **values : float
+        Overrides of model constants.
+
+    Returns
+    -------
+    GainPoint, DataFrame
+        The table as :attr:`EquilibriumGains.table` (one row per eigenvalue and
+        named loop).
+    """
+    from ..analysis.autonomous import autonomous_system
+    from ..scenario import load_scenario
+    from .named import load_named_loops
+    from .scores import model_graph
+
+    sc = load_scenario(scenario)
+    if values:
+        sc = sc.with_values(**values)
+    graph = model_graph()
+    system = autonomous_system(sc)
+    x = np.asarray(x, float)
+    if x.shape != (len(system.states),):
+        raise ValueError(f"x: expected {len(system.states)} values (the states "
+                         f"{', '.join(system.states)}), got shape {x.shape}")
+    res = float(np.max(np.abs(system.rate(x))))
+    if not res <= EQUILIBRIUM_TOL:
+        raise ValueError(f"x is not an equilibrium of {sc.name!r}'s field (largest rate "
+                         f"{res:.3g} > {EQUILIBRIUM_TOL:g}); the field's Jacobian that the "
+                         "gains are checked against holds at equilibria only")
+    pt, _, df = _gains_at(graph, Equations(graph), load_named_loops(graph, named), system,
+                          x, sc.constants(), n_eigen, f"{sc.name!r} at the given state")
+    return pt, df
 
 
 def equilibrium_loop_gains(scenario, named=None, n_eigen: int | None = 3,
@@ -339,30 +464,14 @@ def equilibrium_loop_gains(scenario, named=None, n_eigen: int | None = 3,
     names = load_named_loops(graph, named)
     system = autonomous_system(sc)
     eqa = find_equilibria(system)
-    field_vars = set(system.states) | set(system.auxiliaries)
     points, sides, frames = [], [], []
     for n_eq, eq in enumerate(eqa, 1):
-        vals = _autonomous_values(graph, system, eq.x, sc.constants(), eqs)
-        pt = gain_point(graph, vals, system.states, eqs)
-        pt.loops = tuple(lp for lp in pt.loops if set(lp.variables) <= field_vars)
-        variants = system.jacobians(eq.x)
-        match = [k for k, Jv in enumerate(variants)
-                 if np.allclose(pt.jacobian, Jv, rtol=1e-7, atol=1e-10)]
-        if not match:
-            err = min(np.max(np.abs(pt.jacobian - Jv)) for Jv in variants)
-            raise ValueError(f"equilibrium {n_eq} of {sc.name!r}: the Jacobian from the "
-                             f"link gains differs from the field's by {err:.3g}; the loop "
-                             "structure and the autonomous field disagree")
-        groups = {n.name: [lp for lp in n.loops if lp in pt.loops] for n in names}
-        groups = {k: v for k, v in groups.items() if v}
-        df = elasticity_table(pt, groups, n_eigen)
+        pt, side, df = _gains_at(graph, eqs, names, system, eq.x, sc.constants(), n_eigen,
+                                 f"equilibrium {n_eq} of {sc.name!r}")
         df.insert(0, "equilibrium", n_eq)
         df.insert(1, "type", eq.type)
-        for s in ("trust", "faith", "collaborative_behaviour"):
-            if s in system.states:
-                df[s] = eq[s]
         points.append(pt)
-        sides.append(match[0])
+        sides.append(side)
         frames.append(df)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return EquilibriumGains(equilibria=eqa, points=points, sides=sides, table=table)

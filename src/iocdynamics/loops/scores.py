@@ -129,6 +129,19 @@ class LoopScores:
         idx = fast_engine.save_indices(frame.index.to_numpy(), t, self.scenario.time_step)
         return frame.iloc[idx]
 
+    def partition_loops(self, partition_of: str = "trust") -> pd.Index:
+        """Ids of the loops in the cycle partition of the stock ``partition_of``."""
+        part = self.table.loc[[lp.id for lp in self.loops if partition_of in lp.stocks][0],
+                              "partition"]
+        return self.table.index[self.table["partition"] == part]
+
+    def reinforcing_share(self, partition_of: str = "trust") -> pd.Series:
+        """Share of the change explained by reinforcing loops at each step: the sum
+        of the positive relative scores of the loops in ``partition_of``'s cycle
+        partition (the rest, to 1, is balancing; 0 where nothing changes)."""
+        ids = self.partition_loops(partition_of)
+        return self.relative[ids].clip(lower=0).sum(axis=1).rename("reinforcing_share")
+
     def dominant(self, start: float, end: float, named_only: bool = True) -> pd.Series:
         """Mean relative score of each loop (or named loop) over ``[start, end]``,
         largest absolute value first."""

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from .compute import run_chunk
+
 IN_FLIGHT_PER_WORKER = 2
 
 
@@ -21,8 +23,6 @@ def iter_distributed(plan, todo: Sequence[tuple[int, tuple[int, int]]], backend:
     """Run the chunks ``todo`` (``(index, (lo, hi))``) on Dask; yield ``(index, array)``
     as they complete (in any order)."""
     from dask.distributed import Client, LocalCluster, as_completed
-
-    from .ensemble import run_chunk
 
     cluster = None
     if scheduler is not None:
@@ -42,11 +42,10 @@ def iter_distributed(plan, todo: Sequence[tuple[int, tuple[int, int]]], backend:
             if item is None:
                 return False
             k, (lo, hi) = item
-            P, S, sidx = plan.chunk(lo, hi)
-            P_f, S_f = client.scatter([P, S])
-            fut = client.submit(run_chunk, P_f, S_f, sidx, plan.save_mask, plan.columns,
+            inputs_f = client.scatter(plan.chunk(lo, hi))
+            fut = client.submit(run_chunk, inputs_f, plan.save_mask, plan.columns,
                                 plan.time_step, plan.varying, backend, False, pure=False)
-            index[fut.key] = (k, P_f, S_f)  # keep the scattered inputs alive until done
+            index[fut.key] = (k, inputs_f)  # keep the scattered inputs alive until done
             ac.add(fut)
             return True
 
@@ -55,10 +54,9 @@ def iter_distributed(plan, todo: Sequence[tuple[int, tuple[int, int]]], backend:
                 break
         for fut in ac:
             out = fut.result()
-            k, P_f, S_f = index.pop(fut.key)
+            k, inputs_f = index.pop(fut.key)
             fut.release()
-            P_f.release()
-            S_f.release()
+            inputs_f.release()
             submit_next()
             yield k, out
     finally:

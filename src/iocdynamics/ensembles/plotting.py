@@ -16,7 +16,7 @@ def plot_bands(ds: xr.Dataset, column: str, ax=None,
     Parameters
     ----------
     ds : xarray.Dataset
-        Output of :func:`iocdynamics.ensemble.simulate_ensemble`.
+        Output of :func:`iocdynamics.ensembles.simulate_ensemble`.
     column : str
         A data variable of ``ds``.
     ax : matplotlib Axes, optional
@@ -31,7 +31,7 @@ def plot_bands(ds: xr.Dataset, column: str, ax=None,
     """
     import matplotlib.pyplot as plt
 
-    from .plotting import label
+    from ..plotting import label
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
