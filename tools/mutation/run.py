@@ -75,15 +75,19 @@ def _restrict(session: Path, config_path: Path, sample: int | None, seed: int) -
 
     cfg = load_config(str(config_path))
     functions = cfg.sub("filters", "functions").get("names", [])
-    ranges: list[tuple[int, int]] = []
-    if functions:
-        module = cfg["module-path"]
-        ranges = _function_ranges(ROOT / module, functions)
+    # "path::Class.function" names a function of one of several mutated files; a bare
+    # name one of the single module path
+    wanted: dict[str, list[str]] = {}
+    for name in functions:
+        path, _, func = name.rpartition("::")
+        wanted.setdefault(path or str(cfg["module-path"]), []).append(func)
+    ranges = {str(Path(p)): _function_ranges(ROOT / p, f) for p, f in wanted.items()}
     with use_db(str(session)) as db:
         skip = []
         for item in db.pending_work_items:
-            line = item.mutations[0].start_pos[0]
-            if ranges and not any(a <= line <= b for a, b in ranges):
+            m = item.mutations[0]
+            spans = ranges.get(str(Path(m.module_path)))
+            if spans is not None and not any(a <= m.start_pos[0] <= b for a, b in spans):
                 skip.append(item.job_id)
         if skip:
             db.set_multiple_results(skip, WorkResult(output="outside the mutated functions",
