@@ -19,7 +19,13 @@ import pytest
 from scipy import stats
 
 from iocdynamics.calibration import load_case, load_config, synthetic_cases
-from iocdynamics.calibration.problem import SPREAD, Problem, case_parameter_name
+from iocdynamics.calibration.config import ConfigError
+from iocdynamics.calibration.problem import (
+    BAD_OBJECTIVE,
+    SPREAD,
+    Problem,
+    case_parameter_name,
+)
 from iocdynamics.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +145,31 @@ def test_case_specific_parameter_sets_only_its_case(cases):
     shared = reference(cases, {"trust_build_time": 7.0,
                                "initial_collaborative_behaviour": 0.6})
     assert got != pytest.approx(shared, rel=1e-4)
+    # several candidates at once: row by row as one at a time
+    rows = np.array([[7.0, 0.6], [5.0, 0.1], [11.0, 0.35]])
+    assert prob.names == ["trust_build_time", name]
+    np.testing.assert_allclose(prob.objective(rows),
+                               [float(prob.objective(r)[0]) for r in rows], rtol=1e-12)
+    # a context the case codes cannot be freed for it
+    with pytest.raises(ConfigError, match="codes history_of_collaboration"):
+        problem(cases, case_parameters={"history_of_collaboration": {}})
+
+
+def test_fixed_cutpoints_are_the_codebooks(cases):
+    prob = problem(cases)
+    got = prob.cutpoints({"trust_build_time": 7.0})
+    assert got == {s.name: s.cutpoints for s in prob.scales_used}
+
+
+def test_a_failed_simulation_gets_the_bad_objective(cases, monkeypatch):
+    """A candidate whose simulation is not finite is ranked last: its objective is
+    exactly BAD_OBJECTIVE, however many codes there are."""
+    prob = problem(cases)
+    good = prob.latent(np.array([[7.0]]))
+    monkeypatch.setattr(prob, "latent", lambda theta: np.vstack([good, good * np.nan]))
+    val = prob.objective(np.array([[7.0], [8.0]]))
+    assert val[1] == pytest.approx(BAD_OBJECTIVE, rel=1e-12)
+    assert val[0] < BAD_OBJECTIVE / 1e6
 
 
 @pytest.mark.parametrize("prior,logpdf", [
