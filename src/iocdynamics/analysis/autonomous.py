@@ -14,7 +14,7 @@ here, explicitly, from the same sympy equations:
 * the dissolution bookkeeping (``time_below_critical``, ``dissolved``,
   ``active``) is left out of the state with ``active = 1``: dissolution is an
   absorbing state outside the smooth dynamics;
-* the remaining 13 stocks (``ambition_level`` included) form the state.
+* the remaining stocks (``ambition_level`` included) form the state.
 
 Trust's adjustment time switches (a Piecewise) between building and eroding at
 ``indicated_trust = trust``. The rate is ``(indicated - trust) / time``: both

@@ -1,7 +1,7 @@
 """Phase portraits of two stocks: vector field, nullclines, equilibria, trajectories
 and basins of attraction.
 
-Two ways to treat the other eleven stocks:
+Two ways to treat the other stocks:
 
 * ``mode="qss"`` (default): they sit at their quasi-steady state given the two
   (:class:`~.qss.QuasiSteadyState`). The streamlines and nullclines are those of
