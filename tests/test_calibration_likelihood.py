@@ -52,3 +52,9 @@ def test_cutpoints_from_positive_increments_are_ordered():
     assert cutpoints_from_increments(0.2, [0.2, 0.2, 0.2]) == pytest.approx(CUTS)
     with pytest.raises(ValueError):
         cutpoints_from_increments(0.2, [0.1, -0.05])
+
+
+@pytest.mark.parametrize("link", ["tobit", "cauchit", "Probit"])
+def test_an_unknown_link_is_refused(link):
+    with pytest.raises(ValueError, match="link must be one of"):
+        level_probabilities(np.array(0.5), CUTS, 0.1, link)

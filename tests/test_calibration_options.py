@@ -19,12 +19,18 @@ import pytest
 from scipy import stats
 
 from iocdynamics.calibration import load_case, load_config, synthetic_cases
-from iocdynamics.calibration.problem import SPREAD, Problem, case_parameter_name
+from iocdynamics.calibration.config import ConfigError
+from iocdynamics.calibration.problem import (
+    BAD_OBJECTIVE,
+    SPREAD,
+    Problem,
+    case_parameter_name,
+)
 from iocdynamics.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ("fig5_voluntary_partnership", "mandated_cross_sector_system")
-VARS = ("trust", "faith", "collaborative_behaviour")
+VARS = ("trust", "faith", "collaborative_behaviour", "performance")
 DT = 0.25
 
 
@@ -53,7 +59,8 @@ def reference(cases, values, spread=0.5, confidence="scale", cuts=None, case_val
         df = simulate(sc, engine="fast", columns=list(VARS))
         for o in case.observations:
             x = float(df[o.variable].iloc[int(round(o.time / DT))])
-            c = np.concatenate(([-np.inf], cuts or o.scale.cutpoints, [np.inf]))
+            c = np.concatenate(([-np.inf], (cuts or {}).get(o.scale.name, o.scale.cutpoints),
+                                [np.inf]))
             s = spread * o.scale.band_width
             if confidence == "scale":
                 s = s / o.confidence
@@ -94,19 +101,31 @@ def test_estimated_spread_enters_the_likelihood(cases):
 
 
 def test_estimated_cutpoints_enter_the_likelihood(cases):
-    """Cut-points are a first cut plus positive gaps; moved away from the codebook's,
-    the likelihood follows the moved ones."""
+    """Cut-points are a first cut plus positive gaps, per scale; moved away from the
+    codebook's, the likelihood follows the moved ones. The first cut may move by two
+    band widths either way, each gap from 5% to four times the codebook's."""
     prob = problem(cases, {"cutpoints": "estimated"})
-    (scale,) = prob.scales_used
-    base = np.array(scale.cutpoints)
-    moved = base[0] - 0.05 + np.concatenate(([0.0], np.cumsum(1.3 * np.diff(base))))
-    theta = {"trust_build_time": 7.0, f"cut_{scale.name}_1": moved[0]}
-    for k in range(1, len(base)):
-        theta[f"cut_{scale.name}_gap{k + 1}"] = moved[k] - moved[k - 1]
-    assert prob.cutpoints(theta)[scale.name] == pytest.approx(tuple(moved))
+    assert {s.name for s in prob.scales_used} == {"unit", "relative"}
+    theta = {"trust_build_time": 7.0}
+    moved = {}
+    for scale in prob.scales_used:
+        base = np.array(scale.cutpoints)
+        w = scale.band_width
+        new = base[0] - 0.3 * w + np.concatenate(([0.0], np.cumsum(1.3 * np.diff(base))))
+        moved[scale.name] = list(new)
+        j = prob.names.index(f"cut_{scale.name}_1")
+        assert (prob.lower[j], prob.upper[j]) == pytest.approx((base[0] - 2 * w,
+                                                                base[0] + 2 * w))
+        theta[f"cut_{scale.name}_1"] = new[0]
+        for k in range(1, len(base)):
+            j = prob.names.index(f"cut_{scale.name}_gap{k + 1}")
+            gap = base[k] - base[k - 1]
+            assert (prob.lower[j], prob.upper[j]) == pytest.approx((0.05 * gap, 4 * gap))
+            theta[f"cut_{scale.name}_gap{k + 1}"] = new[k] - new[k - 1]
+        assert prob.cutpoints(theta)[scale.name] == pytest.approx(tuple(new))
     got = float(prob.objective(theta)[0])
     assert got == pytest.approx(
-        reference(cases, {"trust_build_time": 7.0}, cuts=list(moved)), rel=1e-9)
+        reference(cases, {"trust_build_time": 7.0}, cuts=moved), rel=1e-9)
     assert got != pytest.approx(reference(cases, {"trust_build_time": 7.0}), rel=1e-3)
 
 
@@ -126,6 +145,31 @@ def test_case_specific_parameter_sets_only_its_case(cases):
     shared = reference(cases, {"trust_build_time": 7.0,
                                "initial_collaborative_behaviour": 0.6})
     assert got != pytest.approx(shared, rel=1e-4)
+    # several candidates at once: row by row as one at a time
+    rows = np.array([[7.0, 0.6], [5.0, 0.1], [11.0, 0.35]])
+    assert prob.names == ["trust_build_time", name]
+    np.testing.assert_allclose(prob.objective(rows),
+                               [float(prob.objective(r)[0]) for r in rows], rtol=1e-12)
+    # a context the case codes cannot be freed for it
+    with pytest.raises(ConfigError, match="codes history_of_collaboration"):
+        problem(cases, case_parameters={"history_of_collaboration": {}})
+
+
+def test_fixed_cutpoints_are_the_codebooks(cases):
+    prob = problem(cases)
+    got = prob.cutpoints({"trust_build_time": 7.0})
+    assert got == {s.name: s.cutpoints for s in prob.scales_used}
+
+
+def test_a_failed_simulation_gets_the_bad_objective(cases, monkeypatch):
+    """A candidate whose simulation is not finite is ranked last: its objective is
+    exactly BAD_OBJECTIVE, however many codes there are."""
+    prob = problem(cases)
+    good = prob.latent(np.array([[7.0]]))
+    monkeypatch.setattr(prob, "latent", lambda theta: np.vstack([good, good * np.nan]))
+    val = prob.objective(np.array([[7.0], [8.0]]))
+    assert val[1] == pytest.approx(BAD_OBJECTIVE, rel=1e-12)
+    assert val[0] < BAD_OBJECTIVE / 1e6
 
 
 @pytest.mark.parametrize("prior,logpdf", [

@@ -21,7 +21,7 @@ from iocdynamics.simulation import simulate
 from iocdynamics.structure import TIME, Auxiliary, Flow, Input, Stock, StockFlowModel
 
 from .conftest import bundled
-from .sector_harness import INPUTS, STOCKS, euler, start, state
+from .sector_harness import INPUTS, STOCKS, euler, start, state, value
 
 AUX = ("indicated_trust", "task_failures", "evaluation_round_active", "active",
        "trust_adjustment_time")
@@ -134,3 +134,24 @@ def test_generated_code_of_a_hand_made_model_follows_its_solution():
     tiny = engine.integrate({**values, "period": 1e-7}, {"kick_input": kick}, n * dt, dt,
                             times, ("wrap",), compiled=cm)
     assert np.all(np.asarray(tiny["wrap"]) == 0)
+
+
+def test_exp_underflows_through_the_smallest_subnormal_as_numpy_does():
+    """exp is correctly rounded down to the last subnormal: e**-745.1 is 5e-324, not 0."""
+    from iocdynamics.engine import elementary
+
+    x = np.array([-744.0, -745.0, -745.1, -745.2, -746.0, -746.5, -800.0])
+    np.testing.assert_array_equal(elementary.FUNCTIONS["exp"](x), np.exp(x))
+    assert elementary.FUNCTIONS["exp"](np.array([-745.1]))[0] > 0
+
+
+def test_compiled_model_reports_every_variable_at_a_state():
+    """``CompiledModel.report`` gives auxiliaries and flows at a state, as the
+    equations do (the harness's lambdified sympy)."""
+    cm = engine.compile_model()
+    point = state(trust=0.3, faith=0.7, conflict=0.4, collaborative_behaviour=0.6)
+    names = ("indicated_trust", "task_success", "trust_adjustment", "routine_task_failures")
+    values = {k: np.array([point[k]]) for k in (*cm.parameters, *cm.inputs)}
+    got = cm.report(0.0, [np.array([point[s]]) for s in cm.stocks], values, names)
+    for name, v in zip(names, got):
+        assert float(np.ravel(v)[0]) == pytest.approx(value(name, point), rel=1e-12), name

@@ -145,6 +145,9 @@ def test_a_clock_that_drifts_off_the_grid_is_refused():
     with pytest.raises(ScenarioError, match=r"adding it 6000 times .* time_step = 0.0078125"):
         Scenario.from_dict(scenario(time_step=0.01, final_time=60, save_interval=0.1))
     Scenario.from_dict(scenario(time_step=0.0078125, final_time=60, save_interval=0.125))
+    # 0.1 added 6000 times lands on 600, but drifts off the save times on the way
+    with pytest.raises(ScenarioError, match="adding it 6000 times"):
+        Scenario.from_dict(scenario(time_step=0.1, final_time=600, save_interval=1))
 
 
 def test_an_event_on_the_last_step_is_refused_the_one_before_accepted():

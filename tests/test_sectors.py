@@ -578,23 +578,23 @@ def test_evaluation_rounds_follow_their_schedule(interval, duration, active):
         assert value("evaluation_round_active", v) == expected, t
 
 
-@pytest.mark.parametrize("effectiveness", [0.5, 1.0, 1.6])
-def test_a_round_closes_the_documented_share_of_the_perception_gap(effectiveness):
+@pytest.mark.parametrize("effectiveness,duration", [(0.5, 2.0), (1.0, 1.0), (1.6, 0.5)])
+def test_a_round_closes_the_documented_share_of_the_perception_gap(effectiveness, duration):
     """A5: during a round of duration D the gap to actual progress closes at rate
     effectiveness / D on top of informal perception; by hand, Euler's factor per step
     is 1 - dt (1/T_p + e/D) towards (v s / T_p + e s / D) / (1/T_p + e/D)."""
-    v = generic(4, evaluation_interval=6.0, evaluation_round_duration=1.0,
+    v = generic(4, evaluation_interval=6.0, evaluation_round_duration=duration,
                 evaluation_effectiveness=effectiveness, perceived_progress=0.1,
                 competitive_failure_rate=0.0, time=6.0)
     d = Documented(v)
-    s, tp, k = d.progress_signal, d.informal_perception_time, effectiveness / 1.0
+    s, tp, k = d.progress_signal, d.informal_perception_time, effectiveness / duration
     b = 1 / tp + k
     a = d.informal_visibility * s / tp + k * s
-    steps = int(1.0 / DT)
+    steps = int(duration / DT)
     got = euler(v, ("perceived_progress",), steps, DT)["perceived_progress"]
     np.testing.assert_allclose(got, goal_seeking(0.1, a / b, 1 / b, DT, steps), rtol=1e-11)
     # after the round, informal perception alone: the target falls back
-    v["perceived_progress"], v["time"] = got[-1], 7.0
+    v["perceived_progress"], v["time"] = got[-1], 6.0 + duration
     after = euler(v, ("perceived_progress",), 8, DT)["perceived_progress"]
     np.testing.assert_allclose(after, goal_seeking(got[-1], d.informal_visibility * s,
                                                    tp, DT, 8), rtol=1e-11)
@@ -798,3 +798,20 @@ def test_baseline_time_scales_at_the_default_constants():
                          0.3 + 0.7 * math.exp(-1)) == pytest.approx(36, abs=tol)
     assert value("risk_willingness", dict(v, risk_tolerance=0.45)) == pytest.approx(
         (1 + 0.45**8) / 2, rel=1e-12)
+
+
+def test_baseline_effects_of_conflict_and_dissolution_at_the_default_constants():
+    """The documented baseline, by hand: full conflict with no resolution and no broker
+    removes 80% of indicated trust and half as much faith (40%); a half-constructive
+    approach (resolution 0.5, dampening 0.7) removes 35% of that; a partnership
+    dissolves after 6 months below a critical level of 0.15."""
+    v = state(conflict=1.0, conflict_resolution=0.0, external_broker=0.0)
+    assert value("conflict_damage_on_trust", v) == pytest.approx(0.8, rel=1e-12)
+    assert value("conflict_damage_on_faith", v) == pytest.approx(0.4, rel=1e-12)
+    v["conflict_resolution"] = 0.5
+    assert value("conflict_damage_on_trust", v) == pytest.approx(0.8 * 0.65, rel=1e-12)
+    w = state(trust=0.149, faith=0.5)
+    assert value("below_critical_level", w) == 1
+    assert value("below_critical_level", dict(w, trust=0.151)) == 0
+    run = euler(w, ("time_below_critical",), 80, DT, record=("active",))
+    assert run["time"][np.argmax(run["active"] == 0)] == pytest.approx(6.0)

@@ -9,6 +9,7 @@ and every surviving mutant with its diff::
 
     python tools/mutation/run.py                  # every target, every mutant
     python tools/mutation/run.py model --sample 120 --seed 1
+    python tools/mutation/run.py model --resume   # continue an interrupted session
 
 ``--sample N`` runs a seeded random sample of N mutants per target (the others are
 marked skipped), for an estimate in a fraction of the time. Sessions and summaries
@@ -74,15 +75,19 @@ def _restrict(session: Path, config_path: Path, sample: int | None, seed: int) -
 
     cfg = load_config(str(config_path))
     functions = cfg.sub("filters", "functions").get("names", [])
-    ranges: list[tuple[int, int]] = []
-    if functions:
-        module = cfg["module-path"]
-        ranges = _function_ranges(ROOT / module, functions)
+    # "path::Class.function" names a function of one of several mutated files; a bare
+    # name one of the single module path
+    wanted: dict[str, list[str]] = {}
+    for name in functions:
+        path, _, func = name.rpartition("::")
+        wanted.setdefault(path or str(cfg["module-path"]), []).append(func)
+    ranges = {str(Path(p)): _function_ranges(ROOT / p, f) for p, f in wanted.items()}
     with use_db(str(session)) as db:
         skip = []
         for item in db.pending_work_items:
-            line = item.mutations[0].start_pos[0]
-            if ranges and not any(a <= line <= b for a, b in ranges):
+            m = item.mutations[0]
+            spans = ranges.get(str(Path(m.module_path)))
+            if spans is not None and not any(a <= m.start_pos[0] <= b for a, b in spans):
                 skip.append(item.job_id)
         if skip:
             db.set_multiple_results(skip, WorkResult(output="outside the mutated functions",
@@ -133,16 +138,18 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return c - h, c + h
 
 
-def run_target(target: str, out: Path, sample: int | None, seed: int) -> dict:
+def run_target(target: str, out: Path, sample: int | None, seed: int,
+               resume: bool = False) -> dict:
     cfg = _config(target, out)
     session = out / f"{target}.sqlite"
-    session.unlink(missing_ok=True)
     t0 = time.monotonic()
-    _run([_bin("cosmic-ray"), "init", str(cfg), str(session)])
-    _run([_bin("cr-filter-operators"), str(session), str(cfg)])
-    _restrict(session, cfg, sample, seed)
-    print(f"[{target}] baseline ...", flush=True)
-    _run([_bin("cosmic-ray"), "baseline", str(cfg)])
+    if not (resume and session.exists()):
+        session.unlink(missing_ok=True)
+        _run([_bin("cosmic-ray"), "init", str(cfg), str(session)])
+        _run([_bin("cr-filter-operators"), str(session), str(cfg)])
+        _restrict(session, cfg, sample, seed)
+        print(f"[{target}] baseline ...", flush=True)
+        _run([_bin("cosmic-ray"), "baseline", str(cfg)])
     print(f"[{target}] mutants ...", flush=True)
     subprocess.run([_bin("cosmic-ray"), "exec", str(cfg), str(session)], cwd=ROOT, check=True)
     summary = _summary(target, session, time.monotonic() - t0, sample)
@@ -163,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run a seeded random sample of this many mutants per target")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "mutation")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue the target's existing session (mutants not yet run)")
     args = ap.parse_args(argv)
     bad = [t for t in args.targets if t not in TARGETS]
     if bad:
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     # the test commands call `python`: the interpreter running this script
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     for target in args.targets or TARGETS:
-        run_target(target, args.out, args.sample, args.seed)
+        run_target(target, args.out, args.sample, args.seed, args.resume)
     return 0
 
 
