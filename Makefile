@@ -23,8 +23,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# worker processes for the default suite (TEST_WORKERS=0 runs it in this process)
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
