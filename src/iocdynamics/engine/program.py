@@ -5,10 +5,13 @@ auxiliaries their initial expressions name (computed at time 0), each step
 evaluates the auxiliaries in the model's computation order, and the net rate of a
 stock is the sum of its inflows minus its outflows. For the compiled kernel it
 also says what can be computed once per member instead of every step: auxiliaries
-that depend on constants only, and calls of elementary functions (powers,
-``exp``, ...) whose arguments are constant; a call that occurs more than once in
-a step is computed once. None of this changes a single operation's inputs, so the
-numbers stay those of the straightforward evaluation.
+that depend on constants only, calls of elementary functions (powers, ``exp``,
+...) whose arguments are constant, and the largest constant subexpressions of the
+per-step equations (a weighted average's sum of weights, a ``1 - a*b`` factor of
+parameters); a call that occurs more than once in a step is computed once. A
+subexpression is a whole node of the equation's tree, which the printer prints as
+one operand, so none of this changes a single operation's inputs or order: the
+numbers stay those of the straightforward evaluation (the numpy back end's).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.relational import Relational
+from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from ..structure import StockFlowModel
 from .printer import is_call, print_expression
@@ -84,6 +90,35 @@ def net_rates(model: StockFlowModel) -> list[str]:
     return nets
 
 
+def constant_subexpressions(expr: sp.Expr, fixed: set[str]) -> list[sp.Expr]:
+    """The largest subexpressions of ``expr`` that depend on names in ``fixed`` only
+    and are worth computing once: operations on symbols, not numbers or symbols
+    alone, not conditions (the scratch array holds floats), and not ``1/x``-style
+    powers, which print as a division in the expression around them (computing
+    ``1/x`` first would change the rounding)."""
+    out: list[sp.Expr] = []
+
+    def visit(node: sp.Basic) -> None:
+        if node.is_Atom or isinstance(node, _NOT_HOISTED):
+            if not node.is_Atom:
+                for arg in node.args:
+                    visit(arg)
+            return
+        names = {str(s) for s in node.free_symbols}
+        negative_power = node.is_Pow and node.exp.is_number and node.exp.is_negative
+        if names and names <= fixed and not negative_power:
+            out.append(node)
+            return
+        for arg in node.args:
+            visit(arg)
+
+    visit(expr)
+    return out
+
+
+_NOT_HOISTED = (Relational, BooleanFunction, BooleanAtom, ExprCondPair)
+
+
 @dataclass(frozen=True)
 class Program:
     """The kernel's assignments for one set of per-step inputs.
@@ -96,8 +131,9 @@ class Program:
         Inputs that are constant per member, and inputs read at every step.
     hoisted : tuple of (str, str)
         ``(name, code)`` computed once per member before the time loop: auxiliaries
-        that depend on constants only and elementary-function calls with constant
-        arguments (named ``_h0``, ``_h1``, ...).
+        that depend on constants only, then elementary-function calls with constant
+        arguments and the other largest constant subexpressions of the per-step
+        equations (named ``_h0``, ``_h1``, ...; see :func:`constant_subexpressions`).
     initial : tuple of (str, str)
         Initial values of the stocks (through the auxiliaries they name).
     step : tuple of (str, str)
@@ -150,7 +186,7 @@ def build_program(model: StockFlowModel, varying: tuple[str, ...]) -> Program:
     # elementary-function calls of the per-step equations: hoist the constant ones,
     # compute each other one once per step (before the first equation using it)
     names: dict[sp.Expr, str] = {}
-    hoisted_calls: list[sp.Expr] = []
+    hoisted_nodes: list[sp.Expr] = []
     n_temps = 0
     first_use: dict[str, list[sp.Expr]] = {}
     uses: dict[sp.Expr, int] = {}
@@ -163,16 +199,22 @@ def build_program(model: StockFlowModel, varying: tuple[str, ...]) -> Program:
             if not is_call(node) or node in names:
                 continue
             if {str(s) for s in node.free_symbols} <= fixed:
-                names[node] = f"_h{len(hoisted_calls)}"
-                hoisted_calls.append(node)
+                names[node] = f"_h{len(hoisted_nodes)}"
+                hoisted_nodes.append(node)
             elif uses[node] > 1:
                 names[node] = f"_t{n_temps}"
                 n_temps += 1
                 first_use.setdefault(n, []).append(node)
+    # then every other largest subexpression of constants (after the calls it uses)
+    for n in per_step:
+        for node in constant_subexpressions(defs[n], fixed):
+            if node not in names:
+                names[node] = f"_h{len(hoisted_nodes)}"
+                hoisted_nodes.append(node)
 
     hoisted = [(n, print_expression(n, defs[n])) for n in hoisted_aux]
     hoisted_names = {k: v for k, v in names.items() if v.startswith("_h")}
-    for node in hoisted_calls:
+    for node in hoisted_nodes:
         inner = {k: v for k, v in hoisted_names.items() if k != node}
         hoisted.append((names[node], print_expression(names[node], node, inner)))
 
@@ -186,14 +228,12 @@ def build_program(model: StockFlowModel, varying: tuple[str, ...]) -> Program:
             step.append((names[node], print_expression(n, node, inner)))
         step.append((n, print_expression(n, defs[n], names)))
 
-    read = set()
-    for n in per_step:
-        read |= {str(s) for s in defs[n].free_symbols}
-    reads = tuple(n for n in list(constants) + hoisted_aux if n in read)
-    reads += tuple(names[node] for node in hoisted_calls)
-
     as_symbols = {k: sp.Symbol(v) for k, v in hoisted_names.items()}
-    ops = sum(sp.count_ops(defs[n].xreplace(as_symbols), visual=False) for n in per_step)
+    step_exprs = [defs[n].xreplace(as_symbols) for n in per_step]
+    read = {str(x) for e in step_exprs for x in e.free_symbols}
+    reads = tuple(n for n in list(constants) + hoisted_aux + [names[c] for c in hoisted_nodes]
+                  if n in read)
+    ops = sum(sp.count_ops(e, visual=False) for e in step_exprs)
     return Program(stocks=stocks, constants=constants, varying=tuple(varying),
                    hoisted=tuple(hoisted), initial=tuple(initial), step=tuple(step),
                    step_auxiliaries=tuple(per_step), reads=reads,
