@@ -348,3 +348,28 @@ def test_computing_constant_subexpressions_once_changes_no_bit(expr):
             hoisted[name] = eval(engine.print_expression(name, node), namespace, values)
         via_names = eval(engine.print_expression("e", expr, names), namespace, hoisted)
     assert _same_bits(np.broadcast_to(via_names, (64,)), np.broadcast_to(direct, (64,)))
+
+
+def test_block_width_changes_no_bit():
+    """The kernel runs members in blocks of engine.LANES (8) vector lanes and a lone
+    member in a block of one; a kernel generated for blocks of 4 gives the same bits
+    too: each lane performs the same operations, whatever the width (members with
+    their own events and lever changes, and a sampled table)."""
+    from iocdynamics.ensembles import plan_ensemble
+
+    assert engine.LANES == 8
+    for args, kw in _members():
+        plan = plan_ensemble(*args, columns="all", **kw)
+        n = min(plan.n_members, 21)
+
+        def run(kernel, lo, hi, plan=plan):
+            return kernel.run(plan.chunk(lo, hi), plan.save_mask, plan.columns,
+                              plan.time_step)
+
+        eight = engine.get_kernel(plan.varying, "numba")
+        four = engine.get_kernel(plan.varying, "numba", lanes=4)
+        assert (eight.lanes, four.lanes) == (8, 4)
+        ref = run(eight, 0, n)
+        assert _same_bits(run(four, 0, n), ref)
+        lone = np.concatenate([run(eight, i, i + 1) for i in range(n)])
+        assert _same_bits(lone, ref)
