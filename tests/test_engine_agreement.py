@@ -187,3 +187,16 @@ def test_kernel_is_generated_from_the_equations(model):
         assert f"    {name} = " in kernel.source
     assert set(kernel.record) == set(model.computation_order) | {s.name for s in model.stocks}
     assert kernel.flops_per_step > 2 * len(model.stocks)
+
+
+def test_frames_from_repeated_runs_do_not_share_their_labels_or_values():
+    """``simulate`` builds a frame's time index and column labels once per clock and
+    column set: renaming or editing one frame leaves the next call's frame as it was."""
+    sc = random_scenario(5, lever_changes=False)
+    a = simulate(sc, engine="fast")
+    first = a.iloc[0, 0]
+    a.index.name, a.columns.name = "month", "variable"
+    a.iloc[0, 0] = -1.0
+    b = simulate(sc, engine="fast")
+    assert (b.index.name, b.columns.name) == ("time", None)
+    assert b.iloc[0, 0] == first != -1.0

@@ -155,3 +155,27 @@ def test_compiled_model_reports_every_variable_at_a_state():
     got = cm.report(0.0, [np.array([point[s]]) for s in cm.stocks], values, names)
     for name, v in zip(names, got):
         assert float(np.ravel(v)[0]) == pytest.approx(value(name, point), rel=1e-12), name
+
+
+def test_integrate_refuses_bad_arguments_on_every_call(reference):
+    """What ``integrate`` computes once per clock (grid, save mask) does not hide a
+    mistake in a later call: save times off the grid, a missing value, a series of
+    the wrong length and an unknown column are refused every time, naming them."""
+    sc, _ = reference
+    series = sc.input_series()
+    constants = {k: v for k, v in sc.values.items() if k not in series}
+    constants.update({i: 0.0 for i in INPUTS if i not in series})
+    args = (sc.final_time, sc.time_step)
+    good = engine.integrate(constants, series, *args, sc.save_times(), STOCKS)
+    assert len(good[STOCKS[0]]) == len(sc.save_times())
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"save times \[0\.3\] are not on the time grid"):
+            engine.integrate(constants, series, *args, np.array([0.0, 0.3]), STOCKS)
+        with pytest.raises(KeyError, match="no value given for .*'trust_build_time'"):
+            engine.integrate({k: v for k, v in constants.items() if k != "trust_build_time"},
+                             series, *args, sc.save_times(), STOCKS)
+        with pytest.raises(ValueError, match=r"series 'quick_win_input' has 3 points"):
+            engine.integrate(constants, {**series, "quick_win_input": np.zeros(3)}, *args,
+                             sc.save_times(), STOCKS)
+        with pytest.raises(KeyError, match=r"unknown output column\(s\) \['trsut'\]"):
+            engine.integrate(constants, series, *args, sc.save_times(), ("trust", "trsut"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +106,33 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
 def run_fast(sc: Scenario, columns: tuple[str, ...]) -> pd.DataFrame:
     """Simulate ``sc`` with the fast engine and return a DataFrame."""
     series = sc.input_series()
-    constants = {k: v for k, v in sc.values.items() if k not in series}
-    for name in fast_engine.compile_model().inputs:
-        if name not in series:
-            constants[name] = 0.0
+    constants = dict(_absent_inputs())
+    constants.update(sc.values)  # the kernel reads the series of the names they give
     times = sc.save_times()
     out = fast_engine.integrate(constants, series, sc.final_time, sc.time_step, times,
                                 columns)
-    return pd.DataFrame(np.column_stack([out[c] for c in columns]),
-                        index=pd.Index(times, name="time"), columns=list(columns))
+    values = np.stack([out[c] for c in columns], axis=1) if columns else \
+        np.empty((len(times), 0))
+    # the Index objects are made once per clock and column set; each frame gets
+    # its own view, so renaming one frame's index leaves the others' alone
+    clock = (sc.final_time, sc.save_interval)
+    if clock not in _TIME_INDEX:
+        if len(_TIME_INDEX) >= 64:
+            _TIME_INDEX.clear()
+        _TIME_INDEX[clock] = pd.Index(times, name="time")
+    return pd.DataFrame(values, index=_TIME_INDEX[clock].view(),
+                        columns=_column_index(tuple(columns)).view(), copy=False)
+
+
+_TIME_INDEX: dict[tuple[float, float], pd.Index] = {}
+
+
+@lru_cache(maxsize=1)
+def _absent_inputs() -> dict[str, float]:
+    """Every input of the model at 0 (a scenario's series replace those it has)."""
+    return dict.fromkeys(fast_engine.compile_model().inputs, 0.0)
+
+
+@lru_cache(maxsize=64)
+def _column_index(columns: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(columns))

@@ -138,12 +138,11 @@ class MemberInputs:
         step = var = np.zeros(0, np.int64)
         value = np.zeros(0)
         if shared_rows:
-            S = np.stack(shared_rows)  # (shared inputs, grid)
-            levels[:, shared_vars] = S[:, 0]
-            row, k = np.nonzero(S[:, 1:] != S[:, :-1])
-            order = np.lexsort((row, k))
-            row, k = row[order], k[order] + 1
-            step, var, value = k, np.asarray(shared_vars, np.int64)[row], S[row, k]
+            S = np.stack(shared_rows, axis=1)  # (grid, shared inputs)
+            levels[:, shared_vars] = S[0]
+            k, row = np.divmod(np.flatnonzero(S[1:] != S[:-1]), S.shape[1])  # by step
+            k = k + 1
+            step, var, value = k, np.asarray(shared_vars, np.int64)[row], S[k, row]
         if not own:  # one list for every member
             return cls.make(constants, levels, step=step, var=var, value=value,
                             impulse=np.zeros(len(step), bool))

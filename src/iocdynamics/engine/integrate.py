@@ -70,21 +70,20 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     default = compile_model()
     cm = compiled or default
     columns = tuple(columns)
-    grid = time_grid(final_time, time_step)
-    save_idx = save_indices(grid, np.asarray(save_times, dtype=float), time_step)
-    missing = (set(cm.parameters) | set(cm.inputs)) - set(constants) - set(series)
+    n_grid, save_mask, n_saved = _timing(float(final_time), float(time_step),
+                                         np.asarray(save_times, dtype=float).tobytes())
+    missing = [n for n in cm.parameters + cm.inputs if n not in constants and n not in series]
     if missing:
         raise KeyError(f"no value given for {sorted(missing)}")
     for name, arr in series.items():
-        if len(arr) != len(grid):
+        if len(arr) != n_grid:
             raise ValueError(f"series {name!r} has {len(arr)} points; the grid has "
-                             f"{len(grid)}")
-    unknown = [c for c in columns if c not in cm.outputs]
-    if unknown:
-        raise KeyError(f"unknown output column(s) {unknown}")
-    n_grid = len(grid)
-    save_mask = np.zeros(n_grid, dtype=bool)
-    save_mask[save_idx] = True
+                             f"{n_grid}")
+    if cm is not default or not all(c in _kernel_outputs() for c in columns):
+        outputs = set(cm.outputs)
+        unknown = [c for c in columns if c not in outputs]
+        if unknown:
+            raise KeyError(f"unknown output column(s) {unknown}")
     if cm is not default:
         names = tuple(n for n in cm.parameters + cm.inputs if n not in series)
         varying = tuple(series)
@@ -92,11 +91,12 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     else:
         kernel = get_kernel(tuple(series), backend)
         names, varying = kernel.constants, kernel.varying
-    single = all(type(v) is float or np.ndim(v) == 0 for v in constants.values()) and \
+    single = (set(map(type, constants.values())) <= {float}
+              or all(np.ndim(v) == 0 for v in constants.values())) and \
         all(np.ndim(v) == 1 for v in series.values())
     if single:  # one run: no broadcasting
         shape: tuple[int, ...] = ()
-        P = np.array([[float(constants[n]) for n in names]])
+        P = np.fromiter(map(constants.__getitem__, names), float, len(names))[None, :]
         rows = [np.asarray(series[n], float) if n in series else
                 np.array([[float(constants[n])]]) for n in varying]
     else:
@@ -125,6 +125,28 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     else:
         out = kernel.run(inputs, save_mask, columns, time_step)
     if shape == ():
-        return {c: out[0, j] for j, c in enumerate(columns)}
-    return {c: out[:, j].T.reshape((len(save_idx),) + shape)
-            for j, c in enumerate(columns)}
+        return dict(zip(columns, out[0]))
+    return {c: out[:, j].T.reshape((n_saved,) + shape) for j, c in enumerate(columns)}
+
+
+@lru_cache(maxsize=64)
+def _timing_cached(final_time: float, time_step: float, save_times: bytes
+                   ) -> tuple[int, np.ndarray, int]:
+    grid = _grid(final_time, time_step, 0.0)
+    save_idx = save_indices(grid, np.frombuffer(save_times), time_step)
+    save_mask = np.zeros(len(grid), dtype=bool)
+    save_mask[save_idx] = True
+    return len(grid), save_mask, len(save_idx)
+
+
+def _timing(final_time: float, time_step: float, save_times: bytes
+            ) -> tuple[int, np.ndarray, int]:
+    """Grid length, save mask (a fresh copy) and number of saved rows of a clock
+    (computed once per clock)."""
+    n_grid, save_mask, n_saved = _timing_cached(final_time, time_step, save_times)
+    return n_grid, save_mask.copy(), n_saved
+
+
+@lru_cache(maxsize=1)
+def _kernel_outputs() -> frozenset[str]:
+    return frozenset(compile_model().outputs)
