@@ -190,17 +190,17 @@ def _pow(x, y):
     ax = abs(x)
     e, f, c = _log_parts(ax)
     lg = e + (f - c) * _INV_LN2  # log2|x| for finite nonzero x
-    lg = _select(ax > 0.0, _select(ax < _INF, lg, ax), -_INF)  # log2 0 = -inf, log2 inf = inf
-    t = y * lg
-    mag = _exp2(_select(lg == 0.0, 0.0, t))  # |x|**y (|x| = 1: 1 even for y = +-inf)
+    # log2 0 = -inf, log2 inf = inf, NaN stays NaN (and makes the result NaN)
+    lg = _select(ax < _INF, _select(ax > 0.0, lg, -_INF), ax)
+    mag = _exp2(_select(lg == 0.0, 0.0, y * lg))  # |x|**y (|x| = 1: 1 even for y = +-inf)
     yint = _floor(y) == y
     yodd = yint & (_floor(y * 0.5) * 2.0 != y)  # false for |y| >= 2**53 (even) and inf
     negative = _f2i(x) < 0
     res = _select(negative & yodd, -mag, mag)
     # a negative finite base with a non-integer exponent has no real power
     res = _select(negative & (yint ^ True) & (ax > 0.0) & (ax < _INF), _NAN, res)
-    res = _select((x != x) | (y != y), _NAN, _select(y == 1.0, x, res))  # x**1 is x
-    return _select((y == 0.0) | (x == 1.0), 1.0, res)
+    res = _select(y == 1.0, x, res)  # x**1 is x
+    return _select((y == 0.0) | (x == 1.0), 1.0, res)  # even for NaN
 
 
 def _tanh(x):
