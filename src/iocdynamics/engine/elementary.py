@@ -192,15 +192,15 @@ def _pow(x, y):
     lg = e + (f - c) * _INV_LN2  # log2|x| for finite nonzero x
     # log2 0 = -inf, log2 inf = inf, NaN stays NaN (and makes the result NaN)
     lg = _select(ax < _INF, _select(ax > 0.0, lg, -_INF), ax)
-    mag = _exp2(_select(lg == 0.0, 0.0, y * lg))  # |x|**y (|x| = 1: 1 even for y = +-inf)
+    # |x|**y; 1 for y = 0 and for |x| = 1 (whatever y is, also +-inf and NaN)
+    mag = _exp2(_select((lg == 0.0) | (y == 0.0), 0.0, y * lg))
     yint = _floor(y) == y
     yodd = yint & (_floor(y * 0.5) * 2.0 != y)  # false for |y| >= 2**53 (even) and inf
     negative = _f2i(x) < 0
     res = _select(negative & yodd, -mag, mag)
     # a negative finite base with a non-integer exponent has no real power
     res = _select(negative & (yint ^ True) & (ax > 0.0) & (ax < _INF), _NAN, res)
-    res = _select(y == 1.0, x, res)  # x**1 is x
-    return _select((y == 0.0) | (x == 1.0), 1.0, res)  # even for NaN
+    return _select(y == 1.0, x, res)  # x**1 is x
 
 
 def _tanh(x):
