@@ -179,3 +179,21 @@ def test_integrate_refuses_bad_arguments_on_every_call(reference):
                              sc.save_times(), STOCKS)
         with pytest.raises(KeyError, match=r"unknown output column\(s\) \['trsut'\]"):
             engine.integrate(constants, series, *args, sc.save_times(), ("trust", "trsut"))
+
+
+def test_integrate_as_one_array_holds_the_same_numbers_as_the_dict(reference):
+    """``as_array=True`` returns (saved times, columns) + ensemble shape, column by
+    column the arrays of the dict, for one run and for an ensemble."""
+    sc, _ = reference
+    series = sc.input_series()
+    constants = {k: v for k, v in sc.values.items() if k not in series}
+    constants.update({i: 0.0 for i in INPUTS if i not in series})
+    cols = STOCKS + AUX
+    for trust_build_time in (constants["trust_build_time"], np.array([[3.0, 5.0, 8.0]])):
+        values = {**constants, "trust_build_time": trust_build_time}
+        args = (values, series, sc.final_time, sc.time_step, sc.save_times(), cols)
+        by_name = engine.integrate(*args)
+        table = engine.integrate(*args, as_array=True)
+        assert table.shape == (len(sc.save_times()), len(cols)) + np.shape(trust_build_time)
+        for j, c in enumerate(cols):
+            np.testing.assert_array_equal(table[:, j], by_name[c], err_msg=c)

@@ -7,7 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import engine as fast_engine
@@ -109,10 +108,8 @@ def run_fast(sc: Scenario, columns: tuple[str, ...]) -> pd.DataFrame:
     constants = dict(_absent_inputs())
     constants.update(sc.values)  # the kernel reads the series of the names they give
     times = sc.save_times()
-    out = fast_engine.integrate(constants, series, sc.final_time, sc.time_step, times,
-                                columns)
-    values = np.stack([out[c] for c in columns], axis=1) if columns else \
-        np.empty((len(times), 0))
+    values = fast_engine.integrate(constants, series, sc.final_time, sc.time_step, times,
+                                   columns, as_array=True)
     # the Index objects are made once per clock and column set; each frame gets
     # its own view, so renaming one frame's index leaves the others' alone
     clock = (sc.final_time, sc.save_interval)

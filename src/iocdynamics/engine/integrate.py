@@ -42,7 +42,8 @@ def integrate(constants: Mapping[str, np.ndarray | float],
               series: Mapping[str, np.ndarray],
               final_time: float, time_step: float, save_times: np.ndarray,
               columns: tuple[str, ...], compiled: CompiledModel | None = None,
-              backend: str = "auto") -> dict[str, np.ndarray]:
+              backend: str = "auto", as_array: bool = False
+              ) -> dict[str, np.ndarray] | np.ndarray:
     """Euler-integrate the model.
 
     Parameters
@@ -61,11 +62,15 @@ def integrate(constants: Mapping[str, np.ndarray | float],
         A model other than the default one (then the numpy back end runs it).
     backend : {"auto", "numba", "numpy"}
         Compiled kernel (default when numba works) or the numpy back end.
+    as_array : bool
+        Return one array instead of a dict.
 
     Returns
     -------
-    dict
-        Column -> array of shape ``(len(save_times),) + ensemble_shape``.
+    dict or ndarray
+        Column -> array of shape ``(len(save_times),) + ensemble_shape``; with
+        ``as_array``, one array of shape ``(len(save_times), len(columns)) +
+        ensemble_shape``.
     """
     default = compile_model()
     cm = compiled or default
@@ -124,6 +129,8 @@ def integrate(constants: Mapping[str, np.ndarray | float],
         out = run_numpy(cm, inputs, names, varying, save_mask, columns, time_step)
     else:
         out = kernel.run(inputs, save_mask, columns, time_step)
+    if as_array:
+        return out.transpose(2, 1, 0).reshape((n_saved, len(columns)) + shape)
     if shape == ():
         return dict(zip(columns, out[0]))
     return {c: out[:, j].T.reshape((n_saved,) + shape) for j, c in enumerate(columns)}
