@@ -258,7 +258,7 @@ def test_time_constants_of_a_table_equal_the_row_by_row_values(seed, n):
     """The stability check computes every row's shortest adjustment time on whole
     columns; it equals the scenario module's row-by-row value exactly, also when a
     branch (evaluation rounds on or off) differs between rows."""
-    from iocdynamics.ensembles.plan import shortest_time_constants
+    from iocdynamics.ensembles.timeconstants import shortest_time_constants
     from iocdynamics.scenario import shortest_time_constant
 
     table = sample_parameters(n, seed=seed)
