@@ -151,6 +151,8 @@ def _same_keys(items: list[dict]) -> tuple[tuple, list[list]] | None:
     if sum(map(len, items)) != len(items) * len(first):
         return None
     try:  # every dict has at least the first one's keys, so exactly those
+        if not first:
+            return first, []
         if len(first) == 1:
             return first, [list(map(operator.itemgetter(first[0]), items))]
         return first, list(map(list, zip(*map(operator.itemgetter(*first), items))))
