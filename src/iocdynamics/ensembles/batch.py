@@ -112,14 +112,18 @@ def check_dicts(dicts: Sequence[dict]) -> tuple[ScenarioColumns, np.ndarray]:
     ok &= _typed(top["name"], str) & _typed(top["description"], str) & _claims(top["claims"])
     names = np.array(_fill(top["name"], "scenario"), dtype=object)
     ft, dt, si = _clock(top["simulation"], ok)
-    values = _values(top, n, ok)
+    rows, row = _values(top, n, ok)
     n_steps = np.rint(ft / dt)
     events = _events(top["events"], n, ok, ft, dt, n_steps)
     settings = _lever_changes(top["lever_changes"], n, ok, ft, dt, n_steps)
     # Euler stability: the time step at most half the shortest adjustment time
-    taus = shortest_time_constants(_DEFAULTS, _TIME_CONSTANTS,
-                                   values[np.ix_(ok, [COLUMN[c] for c in _TIME_CONSTANTS])])
-    ok[ok] &= dt[ok] <= taus / 2 + 1e-12
+    valid = np.zeros(len(rows), bool)  # rows of accepted tables only
+    valid[row[ok]] = True
+    taus = np.zeros(len(rows))
+    taus[valid] = shortest_time_constants(
+        _DEFAULTS, _TIME_CONSTANTS, rows[np.ix_(valid, [COLUMN[c] for c in _TIME_CONSTANTS])])
+    ok &= dt <= taus[row] / 2 + 1e-12
+    values = rows[row]
     cols = ScenarioColumns(names, np.full(n, SOURCE, dtype=object), ft, dt, si, values,
                            events, settings)
     return (cols if ok.all() else cols.take(ok)), ok
@@ -184,9 +188,17 @@ def _claims(col: list) -> np.ndarray:
 
 def _distinct(col: list) -> tuple[list, np.ndarray]:
     """The distinct objects of a column (by identity) and each row's one."""
-    ids = np.fromiter(map(id, col), np.uint64, len(col))
-    _, first, which = np.unique(ids, return_index=True, return_inverse=True)
-    return [col[i] for i in first], which.reshape(-1)
+    first, which = _first_and_inverse(np.fromiter(map(id, col), np.uint64, len(col)))
+    return [col[i] for i in first], which
+
+
+def _first_and_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct value of ``x`` first occurs, and each element's value by
+    its number."""
+    if len(x) and x.min() == x.max():  # one value: the common case of shared tables
+        return np.zeros(1, np.int64), np.zeros(len(x), np.int64)
+    _, first, which = np.unique(x, return_index=True, return_inverse=True)
+    return first, which.reshape(-1)
 
 
 def _numbers(col: list) -> tuple[np.ndarray, np.ndarray]:
@@ -251,10 +263,10 @@ def _on_grid(clock: tuple[float, float, float]) -> bool:
 
 
 # ------------------------------------------------------------------ settings
-def _values(top: dict[str, list], n: int, ok: np.ndarray) -> np.ndarray:
-    """Every member's registry values (members x NAMES): the defaults, with the
-    settings of its ``context``, ``levers`` and ``parameters`` tables; computed once
-    per distinct combination of tables."""
+def _values(top: dict[str, list], n: int, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The members' registry values: the defaults, with the settings of a member's
+    ``context``, ``levers`` and ``parameters`` tables. Returns one row (of NAMES) per
+    distinct combination of tables, and each member's row."""
     which, given = [], []
     for table, allowed in SETTINGS_KEYS.items():
         member, good, values, is_set = _settings(top[table], allowed)
@@ -263,13 +275,13 @@ def _values(top: dict[str, list], n: int, ok: np.ndarray) -> np.ndarray:
         given.append((values, is_set))
     combo = np.zeros(n, np.int64)  # the distinct combinations of tables
     for member, (values, _) in zip(which, given):
-        _, combo = np.unique(combo * len(values) + member, return_inverse=True)
-    _, first, combo = np.unique(combo, return_index=True, return_inverse=True)
+        combo = _first_and_inverse(combo * len(values) + member)[1]
+    first, combo = _first_and_inverse(combo)
     rows = np.tile(_DEFAULT_ROW, (len(first), 1))
     for member, (values, is_set) in zip(which, given):
         t = member[first]
         rows = np.where(is_set[t], values[t], rows)
-    return rows[combo.reshape(-1)]
+    return rows, combo
 
 
 def _settings(col: list, allowed: tuple[str, ...]) -> tuple[np.ndarray, ...]:
