@@ -8,7 +8,8 @@ level first):
   10,000 and 100,000, each as a ratio to PySD;
 * lists of 10,000 scenarios with events (``Scenario`` objects, dicts with one
   event, random dicts with one to three events as a user would build them in a
-  loop), each as a ratio to the equivalent parameter table;
+  loop), each as a ratio to the equivalent parameter table, with the CPU time of
+  planning each (validating the members, building the engine's inputs);
 * the machine's own peak: a compiled multiply-add loop over arrays of the
   kernel's width (``engine.LANES``) on the threads the engine uses, against
   which the engine's operation rate is reported;
@@ -192,7 +193,7 @@ def main() -> None:
     import numba
 
     from iocdynamics.engine import LANES, get_kernel, time_grid
-    from iocdynamics.ensembles import sample_parameters, simulate_ensemble
+    from iocdynamics.ensembles import plan_ensemble, sample_parameters, simulate_ensemble
     from iocdynamics.scenario import load_scenario
     from iocdynamics.simulation import simulate
 
@@ -247,6 +248,11 @@ def main() -> None:
     list_rows = [(f"table of {N_LIST:,} (equivalent)", table_s, table_cpu)]
     for name, fn in lists.items():
         list_rows.append((f"{N_LIST:,} {name}",) + best_of(fn, r))
+    # planning: validating the members and building the engine's inputs (one thread)
+    plans = {"table": (equivalent, BASE), "objects": (objects, None),
+             "dicts": (one_event, None), "random dicts": (random_dicts, None)}
+    plan_s = {k: best_of(lambda m=m, b=b: plan_ensemble(m, b), 5)[1]
+              for k, (m, b) in plans.items()}
     parse_s, _ = best_of(lambda: [Scenario.from_dict(d) for d in one_event], r)
 
     # -------------------------------------------------------------- report
@@ -260,8 +266,10 @@ def main() -> None:
     for name, wall, cpu in list_rows:
         print(f"{name:36s} {wall:10.3f} {N_LIST / wall:9,.0f} {wall / table_s:8.2f} "
               f"{N_LIST / cpu:10,.0f} {cpu / table_cpu:8.2f}")
-    print(f"  of which validating {N_LIST:,} dicts (Scenario.from_dict, not the engine): "
-          f"{parse_s:.3f} s")
+    print("  planning (validating the members, building the inputs), CPU s: "
+          + ", ".join(f"{k} {v:.3f}" for k, v in plan_s.items()))
+    print(f"  (for comparison, Scenario.from_dict on each of the {N_LIST:,} dicts: "
+          f"{parse_s:.3f} s)")
 
     peak, peak_cpu = peak_flops(LANES, threads)
     print(f"\nmachine peak: {peak / 1e9:.1f} GFLOP/s ({peak_cpu / 1e9:.1f} per CPU-s): "

@@ -38,7 +38,15 @@ from ..scenario import (
     load_scenario,
     simulation_settings,
 )
-from .columns import COLUMN, KIND, NAMES, Events, ScenarioColumns, Settings
+from .columns import (
+    COLUMN,
+    KIND,
+    NAMES,
+    Events,
+    ScenarioColumns,
+    Settings,
+    first_and_inverse,
+)
 from .timeconstants import shortest_time_constants, time_constant_names
 
 SOURCE = "<dict>"
@@ -123,8 +131,7 @@ def check_dicts(dicts: Sequence[dict]) -> tuple[ScenarioColumns, np.ndarray]:
     taus[valid] = shortest_time_constants(
         _DEFAULTS, _TIME_CONSTANTS, rows[np.ix_(valid, [COLUMN[c] for c in _TIME_CONSTANTS])])
     ok &= dt <= taus[row] / 2 + 1e-12
-    values = rows[row]
-    cols = ScenarioColumns(names, np.full(n, SOURCE, dtype=object), ft, dt, si, values,
+    cols = ScenarioColumns(names, np.full(n, SOURCE, dtype=object), ft, dt, si, rows, row,
                            events, settings)
     return (cols if ok.all() else cols.take(ok)), ok
 
@@ -188,17 +195,8 @@ def _claims(col: list) -> np.ndarray:
 
 def _distinct(col: list) -> tuple[list, np.ndarray]:
     """The distinct objects of a column (by identity) and each row's one."""
-    first, which = _first_and_inverse(np.fromiter(map(id, col), np.uint64, len(col)))
+    first, which = first_and_inverse(np.fromiter(map(id, col), np.uint64, len(col)))
     return [col[i] for i in first], which
-
-
-def _first_and_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each distinct value of ``x`` first occurs, and each element's value by
-    its number."""
-    if len(x) and x.min() == x.max():  # one value: the common case of shared tables
-        return np.zeros(1, np.int64), np.zeros(len(x), np.int64)
-    _, first, which = np.unique(x, return_index=True, return_inverse=True)
-    return first, which.reshape(-1)
 
 
 def _numbers(col: list) -> tuple[np.ndarray, np.ndarray]:
@@ -275,8 +273,8 @@ def _values(top: dict[str, list], n: int, ok: np.ndarray) -> tuple[np.ndarray, n
         given.append((values, is_set))
     combo = np.zeros(n, np.int64)  # the distinct combinations of tables
     for member, (values, _) in zip(which, given):
-        combo = _first_and_inverse(combo * len(values) + member)[1]
-    first, combo = _first_and_inverse(combo)
+        combo = first_and_inverse(combo * len(values) + member)[1]
+    first, combo = first_and_inverse(combo)
     rows = np.tile(_DEFAULT_ROW, (len(first), 1))
     for member, (values, is_set) in zip(which, given):
         t = member[first]

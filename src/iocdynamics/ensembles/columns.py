@@ -99,8 +99,10 @@ class ScenarioColumns:
     names, sources : ndarray of object
         Each scenario's name and where it was read (for messages).
     final_time, time_step, save_interval : ndarray of float
-    values : ndarray, shape (members, len(NAMES))
-        Registry values at the start.
+    rows : ndarray, shape (rows, len(NAMES))
+        Registry values at the start: distinct rows (members often share theirs).
+    row : ndarray of int64
+        Each member's row.
     events : Events
     settings : Settings
         The lever changes.
@@ -111,13 +113,19 @@ class ScenarioColumns:
     final_time: np.ndarray
     time_step: np.ndarray
     save_interval: np.ndarray
-    values: np.ndarray
+    rows: np.ndarray
+    row: np.ndarray
     events: Events
     settings: Settings
 
     @property
     def n_members(self) -> int:
         return len(self.names)
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every member's registry values, members x :data:`NAMES`."""
+        return self.rows[self.row]
 
     @property
     def timed(self) -> bool:
@@ -131,9 +139,10 @@ class ScenarioColumns:
         fields = operator.attrgetter("name", "source", "final_time", "time_step",
                                      "save_interval", "values")
         names, sources, ft, dt, si, values = zip(*map(fields, scs)) if n else [()] * 6
-        by_name = operator.itemgetter(*NAMES)  # any key order, one pass per member
-        matrix = np.fromiter(chain.from_iterable(map(by_name, values)), float,
-                             count=n * len(NAMES)).reshape(n, len(NAMES))
+        first, row = first_and_inverse(np.fromiter(map(id, values), np.uint64, n))
+        by_name = operator.itemgetter(*NAMES)  # any key order, one pass per mapping
+        rows = np.fromiter(chain.from_iterable(by_name(values[i]) for i in first), float,
+                           count=len(first) * len(NAMES)).reshape(len(first), len(NAMES))
         ev = [(i, e.at, KIND[e.kind], e.size, e.leadership_quality)
               for i, sc in enumerate(scs) if sc.events for e in sc.events]
         if ev:
@@ -155,7 +164,7 @@ class ScenarioColumns:
         else:
             settings = no_settings()
         return cls(np.array(names, dtype=object), np.array(sources, dtype=object),
-                   np.array(ft, float), np.array(dt, float), np.array(si, float), matrix,
+                   np.array(ft, float), np.array(dt, float), np.array(si, float), rows, row,
                    events, settings)
 
     def take(self, keep: np.ndarray) -> ScenarioColumns:
@@ -163,8 +172,8 @@ class ScenarioColumns:
         new = np.cumsum(keep) - 1
         e, s = keep[self.events.member], keep[self.settings.member]
         return ScenarioColumns(self.names[keep], self.sources[keep], self.final_time[keep],
-                               self.time_step[keep], self.save_interval[keep],
-                               self.values[keep],
+                               self.time_step[keep], self.save_interval[keep], self.rows,
+                               self.row[keep],
                                self.events.take(e, new[self.events.member[e]]),
                                self.settings.take(s, new[self.settings.member[s]]))
 
@@ -178,16 +187,28 @@ class ScenarioColumns:
             return parts[0][1]  # already in member order
         names, sources = np.empty(n, dtype=object), np.empty(n, dtype=object)
         clock = np.empty((3, n))
-        values = np.empty((n, len(NAMES)))
+        row = np.empty(n, np.int64)
         events, settings = [], []
+        offset = 0
         for pos, part in parts:
             names[pos], sources[pos] = part.names, part.sources
             clock[:, pos] = (part.final_time, part.time_step, part.save_interval)
-            values[pos] = part.values
+            row[pos] = part.row + offset
+            offset += len(part.rows)
             events.append(part.events.take(slice(None), pos[part.events.member]))
             settings.append(part.settings.take(slice(None), pos[part.settings.member]))
-        return cls(names, sources, clock[0], clock[1], clock[2], values,
+        rows = np.concatenate([part.rows for _, part in parts])
+        return cls(names, sources, clock[0], clock[1], clock[2], rows, row,
                    _by_member(events, Events), _by_member(settings, Settings))
+
+
+def first_and_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct value of ``x`` first occurs, and each element's value by
+    its number (in the order of :func:`numpy.unique`)."""
+    if len(x) and x.min() == x.max():  # one value: the common case of shared objects
+        return np.zeros(1, np.int64), np.zeros(len(x), np.int64)
+    _, first, which = np.unique(x, return_index=True, return_inverse=True)
+    return first, which.reshape(-1)
 
 
 def _by_member(parts: list, kind: type):

@@ -88,7 +88,7 @@ def _setting_rows(cols: ScenarioColumns, var: dict[str, int], time_step: float
     last[:-1] = _first_of_runs(member, column, step)[1:]
     member, column, step, value, rank = (a[last] for a in (member, column, step, value, rank))
     # the level before each: the previous step's (same member and lever) or the start
-    prev = cols.values[member, column]
+    prev = cols.rows[cols.row[member], column]
     later = ~_first_of_runs(member, column)
     prev[later] = value[:-1][later[1:]]
     keep = value != prev
@@ -118,26 +118,31 @@ def table_inputs(base: Scenario, table: Mapping[str, np.ndarray], n: int,
                              value=value, impulse=impulse)
 
 
-def member_inputs(values: np.ndarray, constants: tuple[str, ...], varying: tuple[str, ...],
-                  changes: tuple[np.ndarray, ...]) -> MemberInputs:
-    """Assemble the engine's inputs.
+def member_inputs(cols: ScenarioColumns, constants: tuple[str, ...],
+                  varying: tuple[str, ...], changes: tuple[np.ndarray, ...]) -> MemberInputs:
+    """Assemble the engine's inputs of scenario members.
 
     Parameters
     ----------
-    values : ndarray, members x :data:`~.columns.NAMES`
+    cols : ScenarioColumns
     constants, varying : tuple of str
         The kernel's constants and per-step inputs.
     changes : tuple of arrays
         From :func:`scenario_changes`.
     """
     col = {n: j for j, n in enumerate(NAMES)}
-    m = values.shape[0]
-    P = values[:, [col[n] for n in constants]]
-    levels = np.zeros((m, len(varying)))
+    m = cols.n_members
+    own_rows = len(cols.rows) == m and np.array_equal(cols.row, np.arange(m))
+
+    def per_member(rows: np.ndarray) -> np.ndarray:
+        return rows if own_rows else rows[cols.row]
+
+    P = per_member(np.take(cols.rows, [col[n] for n in constants], axis=1))
+    start = np.zeros((len(cols.rows), len(varying)))  # event inputs: 0
     for j, n in enumerate(varying):
         if n in col:
-            levels[:, j] = values[:, col[n]]
+            start[:, j] = cols.rows[:, col[n]]
     member, step, var, value, impulse = changes
     first = np.searchsorted(member, np.arange(m), side="left")
     last = np.searchsorted(member, np.arange(m), side="right")
-    return MemberInputs.make(P, levels, first, last, step, var, value, impulse)
+    return MemberInputs.make(P, per_member(start), first, last, step, var, value, impulse)

@@ -152,13 +152,12 @@ def _plan_scenarios(members: Sequence[Any], columns: tuple[str, ...],
     save_times = _save_times(final_time, time_step, save_interval, "simulate_ensemble")
     varying = _varying(cols.timed)
     constants = _kernel_constants(varying)
-    values = cols.values
-    inputs = member_inputs(values, constants, varying,
+    inputs = member_inputs(cols, constants, varying,
                            scenario_changes(cols, varying, time_step))
     coords: dict[str, np.ndarray] = {"scenario": cols.names}
-    differs = np.any(values != values[:1], axis=0)
-    for j in np.flatnonzero(differs):
-        coords[NAMES[j]] = values[:, j].copy()
+    used = cols.rows[np.unique(cols.row)]
+    for j in np.flatnonzero(np.any(used != cols.rows[cols.row[0]], axis=0)):
+        coords[NAMES[j]] = cols.rows[cols.row, j]
     return EnsemblePlan(constants=constants, varying=varying, columns=columns,
                         final_time=final_time, time_step=time_step, save_times=save_times,
                         save_mask=_mask(engine.time_grid(final_time, time_step), save_times,
