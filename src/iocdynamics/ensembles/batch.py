@@ -32,6 +32,7 @@ from ..scenario import (
     LEVER_CHANGE_KEYS,
     SETTINGS_KEYS,
     TOP_LEVEL_KEYS,
+    Scenario,
     ScenarioError,
     clock_on_grid,
     contract_values,
@@ -86,6 +87,9 @@ def load_members(members: Sequence[Any]) -> ScenarioColumns:
     rest = np.setdiff1d(np.arange(len(members)), fast)
     scs = []
     for i in rest.tolist():
+        if isinstance(members[i], Scenario):
+            scs.append(members[i])
+            continue
         try:
             scs.append(load_scenario(members[i]))
         except ScenarioError as exc:

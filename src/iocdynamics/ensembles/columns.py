@@ -141,7 +141,8 @@ class ScenarioColumns:
         names, sources, ft, dt, si, values = zip(*map(fields, scs)) if n else [()] * 6
         first, row = first_and_inverse(np.fromiter(map(id, values), np.uint64, n))
         by_name = operator.itemgetter(*NAMES)  # any key order, one pass per mapping
-        rows = np.fromiter(chain.from_iterable(by_name(values[i]) for i in first), float,
+        distinct = [values[i] for i in first.tolist()]
+        rows = np.fromiter(chain.from_iterable(map(by_name, distinct)), float,
                            count=len(first) * len(NAMES)).reshape(len(first), len(NAMES))
         ev = [(i, e.at, KIND[e.kind], e.size, e.leadership_quality)
               for i, sc in enumerate(scs) if sc.events for e in sc.events]
@@ -203,12 +204,15 @@ class ScenarioColumns:
 
 
 def first_and_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each distinct value of ``x`` first occurs, and each element's value by
-    its number (in the order of :func:`numpy.unique`)."""
+    """Where each distinct value of ``x`` first occurs (in order), and each element's
+    value by its number in that order."""
     if len(x) and x.min() == x.max():  # one value: the common case of shared objects
         return np.zeros(1, np.int64), np.zeros(len(x), np.int64)
     _, first, which = np.unique(x, return_index=True, return_inverse=True)
-    return first, which.reshape(-1)
+    order = np.argsort(first)
+    number = np.empty(len(order), np.int64)
+    number[order] = np.arange(len(order))
+    return first[order], number[which.reshape(-1)]
 
 
 def _by_member(parts: list, kind: type):
