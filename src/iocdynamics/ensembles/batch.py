@@ -17,7 +17,9 @@ prefixed with the member's index, before any simulation starts.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import operator
 from collections.abc import Sequence
 from itertools import chain, repeat
@@ -60,8 +62,8 @@ class _Missing:
 
 _MISSING = _Missing()
 _NUMBER = frozenset({int, float})
-_CONTRACT = {c: contract_values(c) for c in CONTRACTS}
 _FLAGS = ("contract_is_mou", "contract_is_binding")
+_CONTRACT_FLAGS = {c: tuple(contract_values(c)[f] for f in _FLAGS) for c in CONTRACTS}
 _LEVERS = frozenset(SETTINGS_KEYS["levers"]) - {"contract"}
 _DEFAULTS = defaults()
 _DEFAULT_ROW = np.array([_DEFAULTS[n] for n in NAMES])
@@ -81,6 +83,25 @@ def load_members(members: Sequence[Any]) -> ScenarioColumns:
         For the first invalid member: the message of
         :func:`~iocdynamics.scenario.load_scenario`, prefixed with ``member i:``.
     """
+    with _collector_paused():
+        return _load_members(members)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused: the check builds many short-lived
+    containers (and no cycles), and each pass of the collector would walk every
+    object of the caller's members."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_members(members: Sequence[Any]) -> ScenarioColumns:
     dicts = [i for i, m in enumerate(members) if type(m) is dict]
     cols, accepted = check_dicts([members[i] for i in dicts])
     fast = np.asarray(dicts, np.int64)[accepted]
@@ -241,7 +262,8 @@ def _clock(col: list, ok: np.ndarray) -> tuple[np.ndarray, ...]:
     """Each member's final_time, time_step and save_interval (the default clock where
     its simulation table is not accepted); each distinct table is checked once."""
     tables, which = _distinct(col)
-    clocks = [_one_clock(t) for t in tables]
+    seen: dict[Any, tuple[float, float, float] | None] = {}  # by content
+    clocks = [_one_clock(t, seen) for t in tables]
     ok &= np.array([c is not None for c in clocks], bool)[which]
     default = tuple(simulation_settings({}).values())
     out = np.array([c if c is not None else default for c in clocks], float).reshape(-1, 3)
@@ -249,8 +271,21 @@ def _clock(col: list, ok: np.ndarray) -> tuple[np.ndarray, ...]:
     return out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy()
 
 
-def _one_clock(table: Any) -> tuple[float, float, float] | None:
-    """A simulation table's clock, or None if it is not accepted."""
+def _one_clock(table: Any, seen: dict) -> tuple[float, float, float] | None:
+    """A simulation table's clock, or None if it is not accepted; ``seen`` holds the
+    clocks of the tables (of plain numbers) already checked, by content."""
+    content = None
+    if type(table) is dict and set(map(type, table.values())) <= _NUMBER:
+        content = tuple(table.items())
+        if content in seen:
+            return seen[content]
+    clock = _check_clock(table)
+    if content is not None:
+        seen[content] = clock
+    return clock
+
+
+def _check_clock(table: Any) -> tuple[float, float, float] | None:
     try:
         sim = simulation_settings({} if table is _MISSING else {"simulation": table})
     except ScenarioError:
@@ -269,42 +304,45 @@ def _values(top: dict[str, list], n: int, ok: np.ndarray) -> tuple[np.ndarray, n
     """The members' registry values: the defaults, with the settings of a member's
     ``context``, ``levers`` and ``parameters`` tables. Returns one row (of NAMES) per
     distinct combination of tables, and each member's row."""
-    which, given = [], []
+    tables = []
     for table, allowed in SETTINGS_KEYS.items():
-        member, good, values, is_set = _settings(top[table], allowed)
+        member, good, groups = _settings(top[table], allowed)
         ok &= good[member]
-        which.append(member)
-        given.append((values, is_set))
+        tables.append((member, len(good), groups))
     combo = np.zeros(n, np.int64)  # the distinct combinations of tables
-    for member, (values, _) in zip(which, given):
-        combo = first_and_inverse(combo * len(values) + member)[1]
+    for member, count, _ in tables:
+        combo = first_and_inverse(combo * count + member)[1]
     first, combo = first_and_inverse(combo)
     rows = np.tile(_DEFAULT_ROW, (len(first), 1))
-    for member, (values, is_set) in zip(which, given):
-        t = member[first]
-        rows = np.where(is_set[t], values[t], rows)
+    for member, _, groups in tables:
+        t = member[first]  # each row's table
+        for which, where, values in groups:
+            hit = np.flatnonzero(np.isin(t, which))
+            rows[np.ix_(hit, where)] = values[np.searchsorted(which, t[hit])]
     return rows, combo
 
 
-def _settings(col: list, allowed: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+def _settings(col: list, allowed: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, list]:
     """One table of settings (``context``, ``levers`` or ``parameters``) of every
     member, checked: each distinct table once, tables with the same keys together.
 
-    Returns each member's table, whether each table is accepted, and each table's
-    values (tables x NAMES) where it sets them."""
+    Returns each member's table, whether each table is accepted, and per group of
+    tables with the same keys: the tables (sorted), the columns (of NAMES) they set
+    and their values (tables x columns)."""
     tables, member = _distinct(col)
     good = np.ones(len(tables), bool)
-    values = np.zeros((len(tables), len(NAMES)))
-    is_set = np.zeros((len(tables), len(NAMES)), bool)
     known = set(allowed)
     keys = [() if t is _MISSING else tuple(t) if type(t) is dict else None for t in tables]
+    groups = []
     for k, rows in _groups(keys).items():
+        group = [tables[r] for r in rows]
+        rows = np.asarray(rows, np.int64)
         if k is None or not known.issuperset(k):
             good[rows] = False
             continue
         sub: list[np.ndarray] = []
         where: list[int] = []
-        for key, c in _by_key([tables[r] for r in rows], k)[1].items():
+        for key, c in _by_key(group, k)[1].items():
             if key == "contract":
                 valid, flags = _contracts(c)
                 good[rows] &= valid
@@ -316,13 +354,14 @@ def _settings(col: list, allowed: tuple[str, ...]) -> tuple[np.ndarray, ...]:
             sub.append(x)
             where.append(COLUMN[key])
         if where:
-            values[np.ix_(rows, where)] = np.column_stack(sub)
-            is_set[np.ix_(rows, where)] = True
-    return member, good, values, is_set
+            groups.append((rows, where, np.column_stack(sub)))
+    return member, good, groups
 
 
 def _groups(keys: list) -> dict[Any, list[int]]:
-    """Row numbers by key."""
+    """Row numbers by key (in order)."""
+    if len(set(keys)) == 1:
+        return {keys[0]: list(range(len(keys)))}
     out: dict[Any, list[int]] = {}
     for i, k in enumerate(keys):
         out.setdefault(k, []).append(i)
@@ -331,20 +370,22 @@ def _groups(keys: list) -> dict[Any, list[int]]:
 
 def _contracts(col: list) -> tuple[np.ndarray, np.ndarray]:
     """Where a contract word is valid, and the two indicators it sets (rows x 2)."""
-    flags = [_CONTRACT.get(x) if type(x) is str else None for x in col]
+    flags = [_CONTRACT_FLAGS.get(x) if type(x) is str else None for x in col]
     valid = np.fromiter((f is not None for f in flags), bool, len(flags))
-    return valid, np.array([[f[k] for k in _FLAGS] if f else [0.0, 0.0] for f in flags],
-                           float).reshape(-1, 2)
+    return valid, np.array([f or (0.0, 0.0) for f in flags], float).reshape(-1, 2)
 
 
 # ------------------------------------------------------ events, lever changes
 def _flatten(col: list, n: int, ok: np.ndarray) -> tuple[list, np.ndarray]:
     """A list per member (none: empty) as one list, and each item's member; a member
     whose value is not a list is not accepted."""
-    if not set(map(type, col)) <= {list}:
+    types = set(map(type, col))
+    if types == {_Missing}:
+        return [], np.zeros(0, np.int64)
+    if not types <= {list}:
         is_list = np.fromiter((type(x) is list or x is _MISSING for x in col), bool, n)
         ok &= is_list
-        col = [x if type(x) is list else [] for x in col]
+        col = [x if type(x) is list else () for x in col]
     lengths = np.fromiter(map(len, col), np.int64, n)
     return list(chain.from_iterable(col)), np.repeat(np.arange(n), lengths)
 
