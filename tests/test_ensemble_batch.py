@@ -298,3 +298,27 @@ def test_the_first_invalid_member_is_named(dicts, data):
     with pytest.raises((ScenarioError, TypeError)) as exc:
         plan_ensemble(dicts)
     assert str(exc.value) == f"member {bad[0]}: {_member_error(dicts[bad[0]])}"
+
+
+def test_equal_values_share_a_row_only_to_the_bit():
+    """Scenario objects with equal values share one row of values, but a zero of
+    the other sign (``0.0 == -0.0``) or a whole number for its float keeps every
+    member's values to the bit."""
+    from iocdynamics.ensembles.columns import NAMES, value_rows
+    from iocdynamics.registry import defaults
+
+    zero = next(k for k, v in defaults().items() if v == 0.0)
+    plus = dict(defaults())
+    minus = dict(plus, **{zero: -0.0})
+    whole = {k: int(v) if float(v).is_integer() else v for k, v in plus.items()}
+    mappings = [plus, dict(plus), minus, dict(minus), whole, plus]
+    rows, row = value_rows(mappings)
+    got = rows[row]
+    want = np.array([[float(m[k]) for k in NAMES] for m in mappings])
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert len(rows) < len(mappings)  # shared where the bits agree
+    sc = Scenario.from_dict({})
+    scs = [sc.with_values(**{zero: 0.0}), sc.with_values(**{zero: -0.0})]
+    constants = plan_ensemble(scs).inputs.constants
+    assert not np.signbit(constants[0]).any() and np.signbit(constants[1]).sum() == 1

@@ -11,7 +11,7 @@ It is made from :class:`~iocdynamics.scenario.Scenario` objects
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -139,11 +139,7 @@ class ScenarioColumns:
         fields = operator.attrgetter("name", "source", "final_time", "time_step",
                                      "save_interval", "values")
         names, sources, ft, dt, si, values = zip(*map(fields, scs)) if n else [()] * 6
-        first, row = first_and_inverse(np.fromiter(map(id, values), np.uint64, n))
-        by_name = operator.itemgetter(*NAMES)  # any key order, one pass per mapping
-        distinct = [values[i] for i in first.tolist()]
-        rows = np.fromiter(chain.from_iterable(map(by_name, distinct)), float,
-                           count=len(first) * len(NAMES)).reshape(len(first), len(NAMES))
+        rows, row = value_rows(values)
         ev = [(i, e.at, KIND[e.kind], e.size, e.leadership_quality)
               for i, sc in enumerate(scs) if sc.events for e in sc.events]
         if ev:
@@ -201,6 +197,51 @@ class ScenarioColumns:
         rows = np.concatenate([part.rows for _, part in parts])
         return cls(names, sources, clock[0], clock[1], clock[2], rows, row,
                    _by_member(events, Events), _by_member(settings, Settings))
+
+
+def value_rows(values: Sequence[Mapping[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Registry values of many mappings: distinct rows (of :data:`NAMES`) and each
+    mapping's row.
+
+    Members often share their values (one object, or equal ones differing in events
+    only), so each mapping is compared with the one before (``==`` on the mappings,
+    in C; not when the first 64 all differ). An equal one takes its row when its
+    zeros also have the same sign (``0.0 == -0.0``; Python's numbers are otherwise
+    equal only when their floats are the same): the rows hold every member's values
+    to the bit.
+    """
+    first, row = first_and_inverse(np.fromiter(map(id, values), np.uint64, len(values)))
+    distinct = [values[i] for i in first.tolist()]
+    same = np.zeros(len(distinct), bool)
+    probe = min(len(distinct), 65)  # no equal neighbours among the first: all differ
+    same[1:probe] = list(map(operator.eq, distinct[1:probe], distinct[:probe - 1]))
+    if same.any():
+        same[probe:] = list(map(operator.eq, distinct[probe:], distinct[probe - 1:-1]))
+    head = np.maximum.accumulate(np.where(same, 0, np.arange(len(distinct))))
+    own = ~same  # mappings read in full
+    heads = _read_rows([distinct[i] for i in np.flatnonzero(own)])
+    zero = np.any(heads == 0, axis=0)
+    follow = np.flatnonzero(same)
+    if len(follow) and zero.any():  # followers whose zeros differ in sign read in full
+        names = [NAMES[j] for j in np.flatnonzero(zero)]
+        signs = np.signbit(_read_rows([distinct[i] for i in follow], names))
+        number = np.cumsum(own) - 1
+        differ = np.any(signs != np.signbit(heads[number[head[follow]]][:, zero]), axis=1)
+        if differ.any():
+            own[follow[differ]] = True
+            head = np.where(own, np.arange(len(distinct)), head)
+            heads = _read_rows([distinct[i] for i in np.flatnonzero(own)])
+    number = np.cumsum(own) - 1
+    return heads, number[head][row]
+
+
+def _read_rows(values: Sequence[Mapping[str, float]], names: Sequence[str] = NAMES
+               ) -> np.ndarray:
+    """The values of ``names`` in each mapping, as rows (any key order)."""
+    get = operator.itemgetter(*names)
+    flat = chain.from_iterable(map(get, values)) if len(names) > 1 else map(get, values)
+    return np.fromiter(flat, float, count=len(values) * len(names)).reshape(
+        len(values), len(names))
 
 
 def first_and_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
