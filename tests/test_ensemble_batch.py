@@ -17,6 +17,8 @@ from iocdynamics.model import EVENT_KINDS
 from iocdynamics.registry import PARAMETERS
 from iocdynamics.scenario import CONTRACTS, SETTINGS_KEYS, Scenario, ScenarioError
 
+from .test_ensemble import assert_inputs_are_the_series
+
 LEVERS = [k for k in SETTINGS_KEYS["levers"] if k != "contract"]
 TABLES = {name: table for table, names in SETTINGS_KEYS.items() for name in names}
 COLUMNS = ["trust", "performance", "active"]
@@ -120,13 +122,7 @@ def test_lists_of_dicts_give_the_inputs_and_numbers_of_each_scenario_on_its_own(
     assert check_dicts(dicts)[1].all()  # the column-wise path, not the fallback
     plan = plan_ensemble(dicts)
     _arrays_equal(plan, plan_ensemble(scs))
-    n_grid = len(scs[0].grid())
-    grid = plan.inputs.on_grid(n_grid)
-    for i, sc in enumerate(scs):
-        series = sc.input_series()
-        for j, name in enumerate(plan.varying):
-            want = series.get(name, np.full(n_grid, sc.values.get(name, 0.0)))
-            np.testing.assert_array_equal(grid[i, j], want, err_msg=name)
+    assert_inputs_are_the_series(plan, scs)
     ds = simulate_ensemble(dicts, columns=COLUMNS)
     for i, sc in enumerate(scs):
         alone = simulate_ensemble([sc], columns=COLUMNS)
