@@ -359,6 +359,14 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _as_float(value: int | float) -> float:
+    """A number as a float (an int beyond the float range as an infinity)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _check_value(p: Parameter | None, key: str, value: Any, source: str, table: str) -> float:
     if p is None:
         raise _unknown(key, PARAMETERS, f"[{table}]", source)
@@ -371,13 +379,13 @@ def _check_value(p: Parameter | None, key: str, value: Any, source: str, table: 
         raise ScenarioError(f"{where} has the wrong type; expected true or false.")
     if p.kind == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not math.isfinite(value) or float(value) != int(value):
+                not math.isfinite(_as_float(value)) or float(value) != int(value):
             raise ScenarioError(f"{where} has the wrong type; expected a whole number "
                                 f"from {_fmt(p.lower)} to {_fmt(p.upper)}.")
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{where} has the wrong type; expected a number from "
                             f"{_fmt(p.lower)} to {_fmt(p.upper)} ({p.units}).")
-    value = float(value)
+    value = _as_float(value)
     if not math.isfinite(value) or value < p.lower or value > p.upper:
         raise ScenarioError(f"{where} is out of range; allowed {_fmt(p.lower)} to "
                             f"{_fmt(p.upper)} ({p.units}).")
@@ -419,8 +427,8 @@ def simulation_settings(data: Mapping[str, Any], source: str = "<dict>"
         if k not in SIMULATION_KEYS:
             raise _unknown(k, SIMULATION_KEYS, "[simulation]", source)
         _, lo, hi, units = SIMULATION_KEYS[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-                or not lo <= v <= hi:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+                not math.isfinite(_as_float(v)) or not lo <= v <= hi:
             raise ScenarioError(f"{source}: [simulation] {k} = {v!r} is out of range; "
                                 f"allowed {_fmt(lo)} to {_fmt(hi)} ({units}).")
         sim[k] = float(v)
