@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from iocdynamics.analysis.autonomous import VectorField, _split_switch, duty_cycle, integrate
+from iocdynamics.analysis.autonomous import VectorField, duty_cycle, integrate, split_switch
 from iocdynamics.analysis.bifurcation import trace_branches
 from iocdynamics.analysis.equilibria import find_equilibria
 from iocdynamics.analysis.stability import classify, eigen_type
@@ -68,7 +68,7 @@ def test_switched_rate_is_split_into_root_and_positive_scales():
     t = sp.Symbol("t", real=True)
     ind = 0.2 + 0.5 * t**2
     rate = (ind - t) * sp.Piecewise((sp.Rational(1, 6), ind > t), (sp.Rational(1, 2), True))
-    root, scales = _split_switch(rate, {t})
+    root, scales = split_switch(rate, {t})
     assert sp.simplify(root - (ind - t)) == 0
     assert set(scales) == {sp.Rational(1, 6), sp.Rational(1, 2)}
 

@@ -52,6 +52,28 @@ def test_cutpoints_from_positive_increments_are_ordered():
     assert cutpoints_from_increments(0.2, [0.2, 0.2, 0.2]) == pytest.approx(CUTS)
     with pytest.raises(ValueError):
         cutpoints_from_increments(0.2, [0.1, -0.05])
+    # a zero gap would merge two levels: also refused
+    with pytest.raises(ValueError):
+        cutpoints_from_increments(0.2, [0.1, 0.0])
+
+
+@pytest.mark.parametrize("link,dist", [("probit", stats.norm), ("logit", stats.logistic)])
+@pytest.mark.parametrize("x", [-3.0, 3.0])
+def test_interior_level_far_from_the_latent_value_keeps_its_precision(link, dist, x):
+    """An interior level far above or below the latent value has a probability of
+    1e-20 or less: computed as a difference of two CDF values near 1 it would cancel to
+    0. The reference is the difference on the tail side, in logs (scipy's logcdf and
+    logsf are accurate there)."""
+    s = 0.2 if link == "probit" else 0.05
+    a, b = (CUTS[1] - x) / s, (CUTS[2] - x) / s
+    if a > 0:   # level above the latent value: upper tail
+        hi, lo = dist.logsf(a), dist.logsf(b)
+    else:       # level below it: lower tail
+        hi, lo = dist.logcdf(b), dist.logcdf(a)
+    expected = hi + np.log1p(-np.exp(lo - hi))
+    assert expected < np.log(1e-20)
+    got = level_log_probability(np.array([x]), np.array([3]), CUTS, s, link)[0]
+    assert got == pytest.approx(expected, rel=1e-9)
 
 
 @pytest.mark.parametrize("link", ["tobit", "cauchit", "Probit"])

@@ -240,16 +240,21 @@ def test_scenario_members_inputs_equal_each_scenarios_own_series():
     assert any(sc.lever_changes for sc in scs_all)
     assert any(e.leadership_quality is not None for sc in scs_all for e in sc.events)
     for scs in groups.values():
-        plan = plan_ensemble(scs, save_interval=1.0)
-        n_grid = len(scs[0].grid())
-        got = plan.inputs.on_grid(n_grid)
-        for i, sc in enumerate(scs):
-            series = sc.input_series()
-            for j, name in enumerate(plan.varying):
-                want = series.get(name, np.full(n_grid, sc.values.get(name, 0.0)))
-                np.testing.assert_array_equal(got[i, j], want, err_msg=f"{sc.name}: {name}")
-            np.testing.assert_array_equal(plan.inputs.constants[i],
-                                          [sc.values[n] for n in plan.constants])
+        assert_inputs_are_the_series(plan_ensemble(scs, save_interval=1.0), scs)
+
+
+def assert_inputs_are_the_series(plan, scs):
+    """Every member's inputs on the grid are its scenario's own input series, and its
+    constants the scenario's values."""
+    n_grid = len(scs[0].grid())
+    got = plan.inputs.on_grid(n_grid)
+    for i, sc in enumerate(scs):
+        series = sc.input_series()
+        for j, name in enumerate(plan.varying):
+            want = series.get(name, np.full(n_grid, sc.values.get(name, 0.0)))
+            np.testing.assert_array_equal(got[i, j], want, err_msg=f"{sc.name}: {name}")
+        np.testing.assert_array_equal(plan.inputs.constants[i],
+                                      [sc.values[n] for n in plan.constants])
 
 
 @settings(max_examples=20, deadline=None)
@@ -258,7 +263,7 @@ def test_time_constants_of_a_table_equal_the_row_by_row_values(seed, n):
     """The stability check computes every row's shortest adjustment time on whole
     columns; it equals the scenario module's row-by-row value exactly, also when a
     branch (evaluation rounds on or off) differs between rows."""
-    from iocdynamics.ensembles.plan import shortest_time_constants
+    from iocdynamics.ensembles.timeconstants import shortest_time_constants
     from iocdynamics.scenario import shortest_time_constant
 
     table = sample_parameters(n, seed=seed)

@@ -29,7 +29,7 @@ from iocdynamics.artefacts.xmile import model_text
 from iocdynamics.loops import ltm, named_loops
 from iocdynamics.loops.crosscheck import scenario_xmile, simlin_discovery, simlin_scores
 from iocdynamics.loops.graph import LoopGraph
-from iocdynamics.loops.scores import _compute, model_graph, scenario_trajectories
+from iocdynamics.loops.scores import model_graph, scenario_trajectories, score_trajectories
 from iocdynamics.model import build_model
 
 from .loops_models import births_deaths, euler
@@ -81,7 +81,7 @@ def _check(xmile_text, tmp_path, scenario):
     for v, s in theirs.series.items():
         assert np.allclose(s, traj[v], rtol=1e-12, atol=1e-12), v
     # every link score, with Simlin's per-link timing
-    links, loops, _ = _compute(traj, "aligned")
+    links, loops, _ = score_trajectories(traj, "aligned")
     timing = _timing(links, theirs.links, graph)
     loops_s = ltm.loop_scores(graph, _shifted(links, timing))
     rel_s = ltm.relative_loop_scores(graph, loops_s)

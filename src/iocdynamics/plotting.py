@@ -124,15 +124,25 @@ def mark_events(ax, scenario: Scenario, numbered: bool = True):
     """Draw each event of ``scenario`` as a dotted vertical line with a label.
 
     Events with a ``note`` (e.g. the event's number in the paper's figure) are
-    labelled with it; others with their kind.
+    labelled with it; others with their kind. Events close together (within 4% of
+    the time axis) that carry the same label are labelled once; different labels
+    that close are staggered downwards so that they do not overprint.
     """
     ymax = ax.get_ylim()[1]
+    x0, x1 = ax.get_xlim()
+    near = 0.04 * (x1 - x0)
+    last_at, last_text, row = None, None, 0
     for ev in sorted(scenario.events, key=lambda e: e.at):
         ax.axvline(ev.at, color="0.5", ls=":", lw=1)
         text = ev.note if (numbered and ev.note) else EVENT_LABELS[ev.kind]
-        ax.annotate(text, (ev.at, ymax), xytext=(2, -2), textcoords="offset points",
-                    fontsize=8, va="top", ha="left", color="0.25",
-                    rotation=0 if len(text) < 4 else 90)
+        close = last_at is not None and ev.at - last_at < near
+        if close and text == last_text:
+            continue
+        row = row + 1 if close else 0
+        ax.annotate(text, (ev.at, ymax), xytext=(2, -2 - 9 * row),
+                    textcoords="offset points", fontsize=8, va="top", ha="left",
+                    color="0.25", rotation=0 if len(text) < 4 else 90)
+        last_at, last_text = ev.at, text
     return ax
 
 

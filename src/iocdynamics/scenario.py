@@ -66,6 +66,11 @@ _SCENARIO_LEVERS = ["contract"] + [p.name for p in PARAMETERS.values()
                                    if p.group == "lever" and not p.name.startswith("contract_")]
 _SCENARIO_PARAMETERS = [p.name for p in PARAMETERS.values()
                         if p.group in ("mechanism", "initial")]
+#: The keys each table of settings accepts (``contract`` is the lever word for the
+#: two contract indicators).
+SETTINGS_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "context": tuple(_SCENARIO_CONTEXT), "levers": tuple(_SCENARIO_LEVERS),
+    "parameters": tuple(_SCENARIO_PARAMETERS)})
 TOP_LEVEL_KEYS = ("name", "description", "claims", "simulation", "context", "levers",
                   "parameters", "events", "lever_changes")
 LEVER_CHANGE_KEYS = ("at", "lever", "value")
@@ -224,7 +229,7 @@ class Scenario:
             out["leadership_quality"] = lq
         for change in sorted(self.lever_changes, key=lambda c: c.at):
             k = int(round(change.at / self.time_step))
-            for name, value in _lever_values(change.lever, change.value).items():
+            for name, value in lever_values(change.lever, change.value).items():
                 arr = out.setdefault(name, np.full(len(grid), float(self.values[name])))
                 arr[k:] = value
         return out
@@ -246,7 +251,9 @@ class Scenario:
         d["levers"] = {"contract": contract}
         d["levers"].update({k: _export(PARAMETERS[k], v[k]) for k in _SCENARIO_LEVERS[1:]})
         d["parameters"] = {k: v[k] for k in _SCENARIO_PARAMETERS}
-        d["lever_changes"] = [{"at": c.at, "lever": c.lever, "value": c.value}
+        d["lever_changes"] = [{"at": c.at, "lever": c.lever,
+                               "value": c.value if c.lever == "contract" else
+                               _export(PARAMETERS[c.lever], c.value)}
                               for c in self.lever_changes]
         d["events"] = [{k: val for k, val in (("at", e.at), ("kind", e.kind),
                                               ("size", e.size),
@@ -301,8 +308,21 @@ def _unknown_setting(key: str, where: str) -> ScenarioError:
         "(`iocdyn equations` lists every one with its range).")
 
 
-def _lever_values(lever: str, value) -> dict[str, float]:
-    """Registry values set by one lever value (``contract`` sets two indicators)."""
+def lever_values(lever: str, value: float | str) -> dict[str, float]:
+    """Registry values set by one lever value (``contract`` sets two indicators).
+
+    Parameters
+    ----------
+    lever : str
+        A lever name of the registry, or ``contract``.
+    value : float or str
+        The lever's value (``"none"``, ``"mou"`` or ``"binding"`` for ``contract``).
+
+    Returns
+    -------
+    dict
+        Registry name -> value.
+    """
     if lever == "contract":
         return contract_values(value)
     return {lever: float(value)}
@@ -339,6 +359,14 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _as_float(value: int | float) -> float:
+    """A number as a float (an int beyond the float range as an infinity)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _check_value(p: Parameter | None, key: str, value: Any, source: str, table: str) -> float:
     if p is None:
         raise _unknown(key, PARAMETERS, f"[{table}]", source)
@@ -351,13 +379,13 @@ def _check_value(p: Parameter | None, key: str, value: Any, source: str, table: 
         raise ScenarioError(f"{where} has the wrong type; expected true or false.")
     if p.kind == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                float(value) != int(value):
+                not math.isfinite(_as_float(value)) or float(value) != int(value):
             raise ScenarioError(f"{where} has the wrong type; expected a whole number "
                                 f"from {_fmt(p.lower)} to {_fmt(p.upper)}.")
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{where} has the wrong type; expected a number from "
                             f"{_fmt(p.lower)} to {_fmt(p.upper)} ({p.units}).")
-    value = float(value)
+    value = _as_float(value)
     if not math.isfinite(value) or value < p.lower or value > p.upper:
         raise ScenarioError(f"{where} is out of range; allowed {_fmt(p.lower)} to "
                             f"{_fmt(p.upper)} ({p.units}).")
@@ -370,6 +398,52 @@ def _table(data: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
         raise ScenarioError(f"{source}: '{key}' must be a table ([{key}]), not "
                             f"{type(t).__name__}.")
     return t
+
+
+def simulation_settings(data: Mapping[str, Any], source: str = "<dict>"
+                        ) -> dict[str, float]:
+    """The clock of a scenario mapping: its ``[simulation]`` table validated, with the
+    defaults for missing keys.
+
+    Parameters
+    ----------
+    data : mapping
+        A scenario as a (TOML-shaped) mapping; only ``data["simulation"]`` is read.
+    source : str
+        Where the scenario comes from, for the error message.
+
+    Returns
+    -------
+    dict
+        ``final_time``, ``time_step`` and ``save_interval`` in months.
+
+    Raises
+    ------
+    ScenarioError
+        A value is out of range, or the times are not whole numbers of steps.
+    """
+    sim = {k: v[0] for k, v in SIMULATION_KEYS.items()}
+    for k, v in _table(data, "simulation", source).items():
+        if k not in SIMULATION_KEYS:
+            raise _unknown(k, SIMULATION_KEYS, "[simulation]", source)
+        _, lo, hi, units = SIMULATION_KEYS[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+                not math.isfinite(_as_float(v)) or not lo <= v <= hi:
+            raise ScenarioError(f"{source}: [simulation] {k} = {v!r} is out of range; "
+                                f"allowed {_fmt(lo)} to {_fmt(hi)} ({units}).")
+        sim[k] = float(v)
+    for k in ("final_time", "save_interval"):
+        ratio = sim[k] / sim["time_step"]
+        if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
+            raise ScenarioError(f"{source}: [simulation] {k} = {_fmt(sim[k])} is not a "
+                                f"whole number of time steps ({_fmt(sim['time_step'])}); "
+                                "choose a multiple.")
+    ratio = sim["final_time"] / sim["save_interval"]
+    if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
+        raise ScenarioError(f"{source}: [simulation] final_time = {_fmt(sim['final_time'])} "
+                            f"is not a multiple of save_interval = "
+                            f"{_fmt(sim['save_interval'])}.")
+    return sim
 
 
 def _parse(data: Mapping[str, Any], source: str) -> Scenario:
@@ -388,27 +462,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
         raise ScenarioError(f"{source}: claims must be a list of claim ids, e.g. "
                             "[\"P5\", \"T1\"].")
 
-    sim = {k: v[0] for k, v in SIMULATION_KEYS.items()}
-    for k, v in _table(data, "simulation", source).items():
-        if k not in SIMULATION_KEYS:
-            raise _unknown(k, SIMULATION_KEYS, "[simulation]", source)
-        _, lo, hi, units = SIMULATION_KEYS[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-                or not lo <= v <= hi:
-            raise ScenarioError(f"{source}: [simulation] {k} = {v!r} is out of range; "
-                                f"allowed {_fmt(lo)} to {_fmt(hi)} ({units}).")
-        sim[k] = float(v)
-    for k in ("final_time", "save_interval"):
-        ratio = sim[k] / sim["time_step"]
-        if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
-            raise ScenarioError(f"{source}: [simulation] {k} = {_fmt(sim[k])} is not a "
-                                f"whole number of time steps ({_fmt(sim['time_step'])}); "
-                                "choose a multiple.")
-    ratio = sim["final_time"] / sim["save_interval"]
-    if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
-        raise ScenarioError(f"{source}: [simulation] final_time = {_fmt(sim['final_time'])} "
-                            f"is not a multiple of save_interval = "
-                            f"{_fmt(sim['save_interval'])}.")
+    sim = simulation_settings(data, source)
 
     for k, v in _table(data, "context", source).items():
         if k not in _SCENARIO_CONTEXT:
@@ -545,18 +599,31 @@ def _check_time_step(sc: Scenario) -> None:
             f"integration needs time_step <= {_fmt(tau / 2)} to keep the stocks in bounds.")
 
 
+def clock_on_grid(final_time: float, time_step: float, save_interval: float) -> bool:
+    """Whether the clock reaches ``final_time`` and every save time in whole steps
+    (repeated addition of a step that is not a binary fraction drifts off the grid).
+
+    Parameters
+    ----------
+    final_time, time_step, save_interval : float
+        A scenario's clock (months), each already in range.
+    """
+    grid = time_grid(final_time, time_step)
+    n = int(round(final_time / time_step))
+    if len(grid) != n + 1 or abs(grid[-1] - final_time) > time_step * 1e-6:
+        return False
+    save_times = np.arange(int(round(final_time / save_interval)) + 1) * save_interval
+    try:
+        save_indices(grid, save_times, time_step)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_clock(sc: Scenario) -> None:
-    """The clock reaches ``final_time`` and every save time in whole steps (repeated
-    addition of a step that is not a binary fraction drifts off the grid)."""
-    grid = sc.grid()
+    """The clock lands on the save times (:func:`clock_on_grid`)."""
     n = int(round(sc.final_time / sc.time_step))
-    ok = len(grid) == n + 1 and abs(grid[-1] - sc.final_time) <= sc.time_step * 1e-6
-    if ok:
-        try:
-            save_indices(grid, sc.save_times(), sc.time_step)
-        except ValueError:
-            ok = False
-    if not ok:
+    if not clock_on_grid(sc.final_time, sc.time_step, sc.save_interval):
         exact = 2.0 ** math.floor(math.log2(sc.time_step))
         raise ScenarioError(
             f"{sc.source}: [simulation] time_step = {_fmt(sc.time_step)}: adding it "

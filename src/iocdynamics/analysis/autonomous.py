@@ -276,7 +276,7 @@ class VectorField:
 
 
 # ----------------------------------------------------------------- construction
-def _split_switch(rate: sp.Expr, states: set[sp.Symbol]) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
+def split_switch(rate: sp.Expr, states: set[sp.Symbol]) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
     """Write ``rate = root * scale`` with ``scale`` a state-switched positive Piecewise.
 
     Returns ``(rate, (1,))`` for a smooth rate.
@@ -366,7 +366,7 @@ def autonomous_system(scenario, params: Sequence[str] = (),
         extra = r.free_symbols - xs - {sym[p] for p in params}
         if extra:
             raise ValueError(f"the rate of {s} depends on excluded symbols {extra}")
-        root, sc_ = _split_switch(r, xs)
+        root, sc_ = split_switch(r, xs)
         rates.append(r)
         roots.append(root)
         scales.append(sc_)

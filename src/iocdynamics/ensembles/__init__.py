@@ -1,7 +1,9 @@
 """Ensembles: many scenarios or parameter sets through the fast engine.
 
-Modules depend one way: :mod:`.members` (engine inputs from scenarios and tables)
-<- :mod:`.plan` (validation, the plan) <- :mod:`.labels` (xarray result) and
+Modules depend one way: :mod:`.columns` (many scenarios as arrays) and
+:mod:`.timeconstants` (the time-step check on columns) <- :mod:`.batch` (scenario
+dicts validated column-wise) and :mod:`.members` (engine inputs from columns and
+tables) <- :mod:`.plan` (validation, the plan) <- :mod:`.labels` (xarray result) and
 :mod:`.compute` (running chunks) <- :mod:`.store` (resumable netCDF) and
 :mod:`.distributed` (Dask) <- :mod:`.runner` (:func:`simulate_ensemble`);
 :mod:`.plotting` draws results.

@@ -11,77 +11,91 @@ number of steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from itertools import chain
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..engine import MemberInputs
 from ..model import EVENT_KINDS
-from ..registry import PARAMETERS
 from ..scenario import Scenario
-
-NAMES = tuple(PARAMETERS)
-"""Registry parameters, in the column order of :func:`value_matrix`."""
+from .columns import NAMES, ScenarioColumns
 
 
-def value_matrix(scs: Sequence[Scenario]) -> np.ndarray:
-    """Every scenario's registry values, members x :data:`NAMES`."""
-    n = len(NAMES)
-
-    def row(sc):  # values are stored in registry order; any other order is looked up
-        v = sc.values
-        return v.values() if tuple(v) == NAMES else (v[k] for k in NAMES)
-
-    flat = np.fromiter(chain.from_iterable(row(sc) for sc in scs), dtype=float,
-                       count=len(scs) * n)
-    return flat.reshape(len(scs), n)
+def _first_of_runs(*keys: np.ndarray) -> np.ndarray:
+    """Whether each row (sorted by ``keys``) starts a run of equal keys."""
+    start = np.ones(len(keys[0]), bool)
+    if len(start):
+        start[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    return start
 
 
-def _level_names(varying: tuple[str, ...]) -> dict[str, int]:
-    return {name: i for i, name in enumerate(varying)}
+def _rows(*columns) -> tuple[np.ndarray, ...]:
+    return tuple(np.concatenate(c) for c in zip(*columns))
 
 
-def scenario_changes(scs: Sequence[Scenario], varying: tuple[str, ...]
+def scenario_changes(cols: ScenarioColumns, varying: tuple[str, ...], time_step: float
                      ) -> tuple[np.ndarray, ...]:
-    """The input changes of each scenario: ``(member, step, var, value, impulse)``,
-    sorted by member and step, in the order the scenario applies them."""
-    var = _level_names(varying)
-    event_var = [var[f"{k}_input"] for k in EVENT_KINDS]
-    kind = {k: i for i, k in enumerate(EVENT_KINDS)}
-    lq = var.get("leadership_quality")
-    event_inputs = {f"{k}_input" for k in EVENT_KINDS}
-    rows: list[tuple[int, int, int, float, bool]] = []  # member, step, var, value, impulse
-    sizes: list[tuple[int, float, float]] = []  # row, size, time step
-    for i, sc in enumerate(scs):
-        if sc.events:
-            for ev in sorted(sc.events, key=lambda e: e.at):
-                k = sc.event_step(ev)
-                sizes.append((len(rows), ev.size, sc.time_step))
-                rows.append((i, k, event_var[kind[ev.kind]], 0.0, True))
-                if ev.leadership_quality is not None:
-                    rows.append((i, k, lq, float(ev.leadership_quality), False))
-        if sc.lever_changes:  # the scenario's own series say which values change
-            base = sc.values
-            for name, s in sc.input_series().items():
-                if name in event_inputs or name == "leadership_quality":
-                    continue
-                prev = np.concatenate([[base[name]], s[:-1]])
-                for k in np.flatnonzero(s != prev):
-                    rows.append((i, int(k), var[name], float(s[k]), False))
-    if rows:
-        member, step, which, value, impulse = (np.array(c) for c in zip(*rows))
-    else:
-        member = step = which = np.zeros(0, np.int64)
-        value, impulse = np.zeros(0), np.zeros(0, bool)
-    value = value.astype(float)
-    if sizes:  # an impulse of total ``size`` spread over one step
-        pos, size, dt = (np.array(c) for c in zip(*sizes))
-        value[pos.astype(np.int64)] = size.astype(float) / dt.astype(float)
-    member, step = member.astype(np.int64), step.astype(np.int64)
-    order = np.lexsort((np.arange(len(step)), step, member))
-    return (member[order], step[order], which.astype(np.int64)[order], value[order],
-            impulse.astype(bool)[order])
+    """The input changes of every member: ``(member, step, var, value, impulse)``.
+
+    Sorted by member and step; within a step, a member's events come first (in the
+    order of their months, an event before the new leader's quality it brings), then
+    its lever changes (in the order the levers first change). Each scenario's
+    :meth:`~iocdynamics.scenario.Scenario.input_series` holds the same values at every
+    step: an event is an impulse of ``size / time_step`` during its step, a lever
+    change a new level from its step on when it changes the lever's value (the last
+    change of a step wins).
+    """
+    var = {name: i for i, name in enumerate(varying)}
+    ev, st = cols.events, cols.settings
+    # events, in each member's order of months (ties: the scenario's order)
+    e = np.lexsort((np.arange(len(ev.at)), ev.at, ev.member))
+    e_member, e_step = ev.member[e], np.rint(ev.at[e] / time_step).astype(np.int64)
+    event_var = np.array([var[f"{k}_input"] for k in EVENT_KINDS], np.int64)
+    q = np.flatnonzero(ev.sets_quality[e])
+    rank = np.arange(len(e))
+    parts = [(e_member, e_step, event_var[ev.kind[e]], ev.size[e] / time_step,
+              np.ones(len(e), bool), np.zeros(len(e), np.int64), 2 * rank)]
+    if len(q):
+        parts.append((e_member[q], e_step[q], np.full(len(q), var["leadership_quality"]),
+                      ev.quality[e][q], np.zeros(len(q), bool), np.zeros(len(q), np.int64),
+                      2 * rank[q] + 1))
+    if len(st.member):
+        parts.append(_setting_rows(cols, var, time_step))
+    member, step, which, value, impulse, group, within = _rows(*parts)
+    order = np.lexsort((within, group, step, member))
+    return (member[order], step[order], which[order], value[order], impulse[order])
+
+
+def _setting_rows(cols: ScenarioColumns, var: dict[str, int], time_step: float
+                  ) -> tuple[np.ndarray, ...]:
+    """Rows of the levels the lever changes set, as in ``input_series``: changes apply
+    in the order of their months (the scenario's order on ties), each from its step on;
+    a row where the level differs from the one before (or from the start value)."""
+    st = cols.settings
+    s = np.lexsort((np.arange(len(st.at)), st.at, st.member))  # the order they apply in
+    member, column, value = st.member[s], st.column[s], st.value[s]
+    step = np.rint(st.at[s] / time_step).astype(np.int64)
+    applied = np.arange(len(s))
+    # a lever's rank: where it first changes in its member's order
+    g = np.lexsort((applied, column, member))
+    first = _first_of_runs(member[g], column[g])
+    rank = np.empty(len(s), np.int64)
+    rank[g] = applied[g][np.maximum.accumulate(np.where(first, np.arange(len(g)), 0))]
+    # per member, lever and step: the value of the last change applied
+    g = np.lexsort((applied, step, column, member))
+    member, column, step, value, rank = member[g], column[g], step[g], value[g], rank[g]
+    last = np.ones(len(g), bool)
+    last[:-1] = _first_of_runs(member, column, step)[1:]
+    member, column, step, value, rank = (a[last] for a in (member, column, step, value, rank))
+    # the level before each: the previous step's (same member and lever) or the start
+    prev = cols.rows[cols.row[member], column]
+    later = ~_first_of_runs(member, column)
+    prev[later] = value[:-1][later[1:]]
+    keep = value != prev
+    names = np.array([var.get(n, -1) for n in NAMES], np.int64)  # levers all vary
+    n = int(keep.sum())
+    return (member[keep], step[keep], names[column[keep]], value[keep],
+            np.zeros(n, bool), np.ones(n, np.int64), rank[keep])
 
 
 def table_inputs(base: Scenario, table: Mapping[str, np.ndarray], n: int,
@@ -98,31 +112,37 @@ def table_inputs(base: Scenario, table: Mapping[str, np.ndarray], n: int,
                 out[:, j] = base.values.get(name, 0.0)  # event inputs: 0
         return out
 
-    _, step, var, value, impulse = scenario_changes([base], varying)
+    _, step, var, value, impulse = scenario_changes(ScenarioColumns.from_scenarios([base]),
+                                                    varying, base.time_step)
     return MemberInputs.make(matrix(constants), matrix(varying), step=step, var=var,
                              value=value, impulse=impulse)
 
 
-def member_inputs(values: np.ndarray, constants: tuple[str, ...], varying: tuple[str, ...],
-                  changes: tuple[np.ndarray, ...]) -> MemberInputs:
-    """Assemble the engine's inputs.
+def member_inputs(cols: ScenarioColumns, constants: tuple[str, ...],
+                  varying: tuple[str, ...], changes: tuple[np.ndarray, ...]) -> MemberInputs:
+    """Assemble the engine's inputs of scenario members.
 
     Parameters
     ----------
-    values : ndarray, members x :data:`NAMES`
+    cols : ScenarioColumns
     constants, varying : tuple of str
         The kernel's constants and per-step inputs.
     changes : tuple of arrays
         From :func:`scenario_changes`.
     """
     col = {n: j for j, n in enumerate(NAMES)}
-    m = values.shape[0]
-    P = values[:, [col[n] for n in constants]]
-    levels = np.zeros((m, len(varying)))
+    m = cols.n_members
+    own_rows = len(cols.rows) == m and np.array_equal(cols.row, np.arange(m))
+
+    def per_member(rows: np.ndarray) -> np.ndarray:
+        return rows if own_rows else rows[cols.row]
+
+    P = per_member(np.take(cols.rows, [col[n] for n in constants], axis=1))
+    start = np.zeros((len(cols.rows), len(varying)))  # event inputs: 0
     for j, n in enumerate(varying):
         if n in col:
-            levels[:, j] = values[:, col[n]]
+            start[:, j] = cols.rows[:, col[n]]
     member, step, var, value, impulse = changes
     first = np.searchsorted(member, np.arange(m), side="left")
     last = np.searchsorted(member, np.arange(m), side="right")
-    return MemberInputs.make(P, levels, first, last, step, var, value, impulse)
+    return MemberInputs.make(P, per_member(start), first, last, step, var, value, impulse)

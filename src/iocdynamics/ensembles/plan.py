@@ -12,8 +12,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-import operator
-import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +27,12 @@ from ..scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
-    shortest_time_constant,
 )
 from ..simulation import resolve_columns
-from .members import NAMES, member_inputs, scenario_changes, table_inputs, value_matrix
+from .batch import load_members
+from .columns import NAMES, ScenarioColumns
+from .members import member_inputs, scenario_changes, table_inputs
+from .timeconstants import shortest_time_constants, time_constant_names
 
 
 @dataclass
@@ -103,61 +103,37 @@ def _save_times(final_time: float, time_step: float, save_interval: float,
     return np.arange(n + 1) * save_interval
 
 
-def _mask(grid: np.ndarray, save_times: np.ndarray, time_step: float) -> np.ndarray:
-    mask = np.zeros(len(grid), dtype=bool)
-    mask[engine.save_indices(grid, save_times, time_step)] = True
-    return mask
-
-
 def _mask(time_grid: np.ndarray, save_times: np.ndarray, time_step: float) -> np.ndarray:
     mask = np.zeros(len(time_grid), dtype=bool)
     mask[engine.save_indices(time_grid, save_times, time_step)] = True
     return mask
 
 
-def _load_all(members: Sequence[Any]) -> list[Scenario]:
-    scs = []
-    for i, m in enumerate(members):
-        try:
-            scs.append(load_scenario(m))
-        except TypeError as exc:
-            raise TypeError(f"member {i}: {exc}") from None
-    if not scs:
-        raise ValueError("the ensemble has no members")
-    return scs
-
-
-def _check_clock(scs: list[Scenario], save_interval: float | None) -> float:
+def _check_clock(cols: ScenarioColumns, save_interval: float | None) -> float:
     """The common clock of scenario members (``save_interval`` if not given)."""
-    first = scs[0]
+
+    def differs(key: str, hint: str) -> None:
+        values = getattr(cols, key)
+        bad = np.flatnonzero(values != values[0])
+        if len(bad):
+            i = int(bad[0])
+            where = f"scenario {cols.names[i]!r} ({cols.sources[i]}): "
+            raise ValueError(where + hint.format(key=key, value=values[i], first=values[0],
+                                                 name=cols.names[0], src=cols.sources[0]))
+
     for key in ("final_time", "time_step"):
-        values = np.array([getattr(sc, key) for sc in scs])
-        bad = np.flatnonzero(values != getattr(first, key))
-        if len(bad):
-            sc = scs[int(bad[0])]
-            raise ValueError(
-                f"scenario {sc.name!r} ({sc.source}): [simulation] {key} = "
-                f"{getattr(sc, key):g} differs from {getattr(first, key):g} of "
-                f"{first.name!r} ({first.source}); every member of an ensemble must "
-                "share final_time and time_step.")
+        differs(key, "[simulation] {key} = {value:g} differs from {first:g} of {name!r} "
+                "({src}); every member of an ensemble must share final_time and time_step.")
     if save_interval is None:
-        values = np.array([sc.save_interval for sc in scs])
-        bad = np.flatnonzero(values != first.save_interval)
-        if len(bad):
-            sc = scs[int(bad[0])]
-            raise ValueError(
-                f"scenario {sc.name!r} ({sc.source}): save_interval = "
-                f"{sc.save_interval:g} differs from {first.save_interval:g} of "
-                f"{first.name!r}; pass save_interval= to choose one for all.")
-        save_interval = first.save_interval
+        differs("save_interval", "save_interval = {value:g} differs from {first:g} of "
+                "{name!r}; pass save_interval= to choose one for all.")
+        save_interval = float(cols.save_interval[0])
     return save_interval
 
 
-def _varying(scs: Sequence[Scenario]) -> tuple[str, ...]:
+def _varying(timed: bool) -> tuple[str, ...]:
     """The kernel's per-step inputs: the event inputs, and leadership quality and the
     levers if any member changes them."""
-    timed = any(sc.lever_changes or any(e.leadership_quality is not None for e in sc.events)
-                for sc in scs)
     return engine.kernel_varying(("leadership_quality",) if timed else ())
 
 
@@ -168,24 +144,24 @@ def _kernel_constants(varying: tuple[str, ...]) -> tuple[str, ...]:
 
 def _plan_scenarios(members: Sequence[Any], columns: tuple[str, ...],
                     save_interval: float | None) -> EnsemblePlan:
-    scs = _load_all(members)
-    save_interval = _check_clock(scs, save_interval)
-    first = scs[0]
-    save_times = _save_times(first.final_time, first.time_step, save_interval,
-                             "simulate_ensemble")
-    varying = _varying(scs)
+    if not members:
+        raise ValueError("the ensemble has no members")
+    cols = load_members(members)
+    save_interval = _check_clock(cols, save_interval)
+    final_time, time_step = float(cols.final_time[0]), float(cols.time_step[0])
+    save_times = _save_times(final_time, time_step, save_interval, "simulate_ensemble")
+    varying = _varying(cols.timed)
     constants = _kernel_constants(varying)
-    values = value_matrix(scs)
-    inputs = member_inputs(values, constants, varying, scenario_changes(scs, varying))
-    coords: dict[str, np.ndarray] = {"scenario": np.array([sc.name for sc in scs],
-                                                          dtype=object)}
-    differs = np.any(values != values[:1], axis=0)
-    for j in np.flatnonzero(differs):
-        coords[NAMES[j]] = values[:, j].copy()
+    inputs = member_inputs(cols, constants, varying,
+                           scenario_changes(cols, varying, time_step))
+    coords: dict[str, np.ndarray] = {"scenario": cols.names}
+    used = cols.rows[np.unique(cols.row)]
+    for j in np.flatnonzero(np.any(used != cols.rows[cols.row[0]], axis=0)):
+        coords[NAMES[j]] = cols.rows[cols.row, j]
     return EnsemblePlan(constants=constants, varying=varying, columns=columns,
-                        final_time=first.final_time, time_step=first.time_step,
-                        save_times=save_times,
-                        save_mask=_mask(first.grid(), save_times, first.time_step),
+                        final_time=final_time, time_step=time_step, save_times=save_times,
+                        save_mask=_mask(engine.time_grid(final_time, time_step), save_times,
+                                        time_step),
                         inputs=inputs, coords=coords, attrs={"members": "scenarios"})
 
 
@@ -233,7 +209,7 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
             f"{int(both.sum())} row(s) are affected.")
     # Euler stability: the time step must stay <= half the shortest time constant
     values = dict(base.values)
-    relevant = _time_constant_names(values)
+    relevant = time_constant_names(values)
     cols = [c for c in df.columns if c in relevant]
     if not cols:
         return
@@ -247,117 +223,6 @@ def _check_frame(df: pd.DataFrame, base: Scenario) -> None:
             f"<= {tau / 2:g}. Lower time_step in the base scenario or narrow the ranges.")
 
 
-class _Mixed(Exception):
-    """A comparison whose result differs between rows (``mask``: where it holds)."""
-
-    def __init__(self, mask: np.ndarray):
-        super().__init__("rows take different branches")
-        self.mask = mask
-
-
-class _Column(np.ndarray):
-    """A table column whose comparisons give one bool when every row agrees, so that
-    a branch of :func:`shortest_time_constant` can run on all rows at once."""
-
-    def _compare(self, other, op):
-        result = op(np.asarray(self), np.asarray(other))
-        if result.all():
-            return True
-        if not result.any():
-            return False
-        raise _Mixed(np.broadcast_to(result, self.shape))
-
-    def __lt__(self, other):
-        return self._compare(other, operator.lt)
-
-    def __le__(self, other):
-        return self._compare(other, operator.le)
-
-    def __gt__(self, other):
-        return self._compare(other, operator.gt)
-
-    def __ge__(self, other):
-        return self._compare(other, operator.ge)
-
-
-def _rowwise(reduce):
-    def f(*args):
-        items = args[0] if len(args) == 1 else args
-        return reduce.reduce(np.broadcast_arrays(*[np.asarray(x, float) for x in items]))
-    return f
-
-
-def shortest_time_constants(values: Mapping[str, float], cols: Sequence[str],
-                            table: np.ndarray) -> np.ndarray:
-    """:func:`~iocdynamics.scenario.shortest_time_constant` of every row of ``table``
-    (columns ``cols`` replacing ``values``), computed on whole columns.
-
-    The scenario module's own function runs on arrays (its ``min`` taken row-wise, each
-    branch on the rows that take it); the numbers are those of the row-by-row call (IEEE
-    arithmetic is the same on arrays), which is checked on the first row. Anything
-    the function does that arrays cannot follow falls back to the row-by-row call.
-    """
-    f = shortest_time_constant
-    vectorised = types.FunctionType(f.__code__, {**f.__globals__, "min": _rowwise(np.minimum),
-                                                 "max": _rowwise(np.maximum)})
-    values = dict(values)
-
-    def scalar(rows: np.ndarray) -> np.ndarray:
-        out = np.empty(len(rows))
-        for i, row in enumerate(rows.tolist()):
-            values.update(zip(cols, row))
-            out[i] = f(values)
-        return out
-
-    def columns(rows: np.ndarray) -> np.ndarray:
-        if len(rows) == 1:
-            return scalar(rows)
-        v = dict(values)
-        v.update({c: np.ascontiguousarray(rows[:, j]).view(_Column)
-                  for j, c in enumerate(cols)})
-        try:
-            return np.broadcast_to(np.asarray(vectorised(v), float), len(rows)).copy()
-        except _Mixed as mixed:  # a branch differs between rows: each side on its own
-            out = np.empty(len(rows))
-            for side in (mixed.mask, ~mixed.mask):
-                out[side] = columns(rows[side])
-            return out
-
-    if len(table) == 0:
-        return np.empty(0)
-    try:
-        with np.errstate(all="ignore"):
-            taus = columns(table)
-        if taus[0] == scalar(table[:1])[0]:
-            return taus
-    except Exception:  # any construct arrays cannot follow: row by row
-        pass
-    return scalar(table)
-
-
-class _KeyLog(dict):
-    """A dict that remembers which keys were read."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.read: set[str] = set()
-
-    def __getitem__(self, key):
-        self.read.add(key)
-        return super().__getitem__(key)
-
-
-def _time_constant_names(values: Mapping[str, float]) -> set[str]:
-    """Names :func:`shortest_time_constant` reads (on every branch it has)."""
-    names: set[str] = set()
-    for effectiveness in (0.0, 1.0):
-        probe = _KeyLog(values)
-        probe["evaluation_effectiveness"] = effectiveness
-        shortest_time_constant(probe)
-        names |= probe.read
-    return names
-
-
 def _plan_frame(df: pd.DataFrame, base: Scenario, columns: tuple[str, ...],
                 save_interval: float | None) -> EnsemblePlan:
     if len(df) == 0:
@@ -368,7 +233,7 @@ def _plan_frame(df: pd.DataFrame, base: Scenario, columns: tuple[str, ...],
     save_interval = base.save_interval if save_interval is None else save_interval
     save_times = _save_times(base.final_time, base.time_step, save_interval,
                              "simulate_ensemble")
-    varying = _varying([base])
+    varying = _varying(ScenarioColumns.from_scenarios([base]).timed)
     constants = _kernel_constants(varying)
     coords = {str(c): df[c].to_numpy(dtype=float) for c in df.columns}
     inputs = table_inputs(base, coords, len(df), constants, varying)

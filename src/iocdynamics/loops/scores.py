@@ -76,7 +76,22 @@ def scenario_trajectories(scenario, samples: pd.DataFrame | None = None,
     return ltm.Trajectories(data, constants, sc.time_step)
 
 
-def _compute(traj: ltm.Trajectories, convention: str):
+def score_trajectories(traj: ltm.Trajectories, convention: str):
+    """Link, loop and relative loop scores of one run's trajectories.
+
+    Parameters
+    ----------
+    traj : Trajectories
+        A run, as from :func:`scenario_trajectories`.
+    convention : str
+        Timing of the flow-to-stock link score (see :mod:`.ltm`).
+
+    Returns
+    -------
+    links, loops, relative : dict
+        Link scores by ``(source, target)``, loop scores and relative loop scores by
+        loop id, each an array over the run's times.
+    """
     graph = model_graph()
     eqs = _equations()
     links = ltm.link_scores(graph, traj, convention, equations=eqs)
@@ -175,7 +190,7 @@ def loop_scores(scenario, named: str | Path | None = None, convention: str = "al
     graph = model_graph()
     names = load_named_loops(graph, named)
     traj = scenario_trajectories(sc)
-    links, loops, rel = _compute(traj, convention)
+    links, loops, rel = score_trajectories(traj, convention)
     pols = polarities(graph, traj, links, _equations())
     index = pd.Index(traj.times, name="time")
     by_loop = {lp.id: n for n in names for lp in n.loops}
@@ -222,7 +237,7 @@ def ensemble_loop_scores(scenario, samples: pd.DataFrame, named: str | Path | No
     graph = model_graph()
     names = load_named_loops(graph, named)
     traj = scenario_trajectories(scenario, samples=samples)
-    _, _, rel = _compute(traj, convention)
+    _, _, rel = score_trajectories(traj, convention)
     ids = [lp.id for lp in graph.loops]
     arr = np.stack([rel[i] for i in ids], axis=-1)          # (T, M, L)
     arr = np.moveaxis(arr, 1, 0)                              # (M, T, L)
