@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from iocdynamics import engine
@@ -321,13 +321,24 @@ def _expressions():
             two.map(lambda ab: sp.Mul(sp.Add(ab[0], ab[1]), sp.Pow(3, -1, evaluate=False),
                                       evaluate=False)),
             two.map(lambda ab: sp.Mul(ab[0], sp.Mul(ab[1], _C[0], evaluate=False),
-                                      evaluate=False)))
+                                      evaluate=False)),
+            two.map(lambda ab: sp.Add(ab[0], sp.Add(ab[1], _C[1], evaluate=False),
+                                      evaluate=False)),
+            sub.map(lambda a: sp.Mul(-1, a, evaluate=False)))
 
-    return st.recursive(leaves, extend, max_leaves=12)
+    return st.recursive(leaves, extend, max_leaves=12).filter(
+        lambda e: not e.has(sp.zoo, sp.nan, sp.oo, -sp.oo))  # e.g. x/(-1 + 1)
+
+
+_V0, _C0, _C1 = _V[0], _C[0], _C[1]
 
 
 @settings(max_examples=150, deadline=None)
 @given(expr=_expressions())
+# -a*(b*c) prints as -a*b*c: the inner product is not an operand of its own
+@example(expr=sp.Mul(-1, _V0, sp.Mul(_C0, _C1, evaluate=False), evaluate=False))
+@example(expr=sp.Add(_V0, sp.Add(_C0, _C1, evaluate=False), evaluate=False))
+@example(expr=(_V0 * _C0 + _C1) / (_C0 + _C1 + 1) - _C0 * _C1 + _V0**_C1 * (1 + _C0**_C1))
 def test_computing_constant_subexpressions_once_changes_no_bit(expr):
     """The kernel computes the largest constant subexpressions of an equation once
     per member (``program.constant_subexpressions``) and prints the equation with

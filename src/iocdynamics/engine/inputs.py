@@ -139,10 +139,11 @@ class MemberInputs:
         value = np.zeros(0)
         if shared_rows:
             S = np.stack(shared_rows, axis=1)  # (grid, shared inputs)
-            levels[:, shared_vars] = S[0]
-            k, row = np.divmod(np.flatnonzero(S[1:] != S[:-1]), S.shape[1])  # by step
-            k = k + 1
-            step, var, value = k, np.asarray(shared_vars, np.int64)[row], S[k, row]
+            ns = S.shape[1]
+            where = np.flatnonzero(S[1:] != S[:-1]) + ns  # in S, by step then input
+            shared = np.asarray(shared_vars, np.int64)
+            levels[:, shared] = S[0]
+            step, var, value = where // ns, shared[where % ns], S.ravel()[where]
         if not own:  # one list for every member
             return cls.make(constants, levels, step=step, var=var, value=value,
                             impulse=np.zeros(len(step), bool))

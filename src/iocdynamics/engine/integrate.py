@@ -77,14 +77,14 @@ def integrate(constants: Mapping[str, np.ndarray | float],
     columns = tuple(columns)
     n_grid, save_mask, n_saved = _timing(float(final_time), float(time_step),
                                          np.asarray(save_times, dtype=float).tobytes())
-    missing = [n for n in cm.parameters + cm.inputs if n not in constants and n not in series]
+    missing = cm.given.difference(constants, series)
     if missing:
         raise KeyError(f"no value given for {sorted(missing)}")
     for name, arr in series.items():
         if len(arr) != n_grid:
             raise ValueError(f"series {name!r} has {len(arr)} points; the grid has "
                              f"{n_grid}")
-    if cm is not default or not all(c in _kernel_outputs() for c in columns):
+    if cm is not default or not _kernel_outputs().issuperset(columns):
         outputs = set(cm.outputs)
         unknown = [c for c in columns if c not in outputs]
         if unknown:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -45,6 +45,11 @@ class CompiledModel:
     source: str
     _initial: object
     _step: object
+
+    @cached_property
+    def given(self) -> frozenset[str]:
+        """Names the model needs values of: its parameters and inputs."""
+        return frozenset(self.parameters + self.inputs)
 
     def initial(self, values: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         """Initial stock values given parameter and input values at time 0."""

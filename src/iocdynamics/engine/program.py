@@ -93,26 +93,27 @@ def net_rates(model: StockFlowModel) -> list[str]:
 def constant_subexpressions(expr: sp.Expr, fixed: set[str]) -> list[sp.Expr]:
     """The largest subexpressions of ``expr`` that depend on names in ``fixed`` only
     and are worth computing once: operations on symbols, not numbers or symbols
-    alone, not conditions (the scratch array holds floats), and not ``1/x``-style
-    powers, which print as a division in the expression around them (computing
-    ``1/x`` first would change the rounding)."""
+    alone, not conditions (the scratch array holds floats), and not what prints as
+    part of the operation around it: ``1/x``-style powers print as a division in
+    the product around them, and a product nested in a product prints without
+    parentheses (``a*(b*c)`` as ``a*b*c``), so computing either first would change
+    the rounding."""
     out: list[sp.Expr] = []
 
-    def visit(node: sp.Basic) -> None:
-        if node.is_Atom or isinstance(node, _NOT_HOISTED):
-            if not node.is_Atom:
-                for arg in node.args:
-                    visit(arg)
+    def visit(node: sp.Basic, in_product: bool) -> None:
+        if node.is_Atom:
             return
         names = {str(s) for s in node.free_symbols}
         negative_power = node.is_Pow and node.exp.is_number and node.exp.is_negative
-        if names and names <= fixed and not negative_power:
+        whole = not (isinstance(node, _NOT_HOISTED) or negative_power
+                     or (in_product and node.is_Mul))
+        if whole and names and names <= fixed:
             out.append(node)
             return
         for arg in node.args:
-            visit(arg)
+            visit(arg, node.is_Mul)
 
-    visit(expr)
+    visit(expr, False)
     return out
 
 
