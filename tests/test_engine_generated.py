@@ -177,6 +177,10 @@ def test_integrate_refuses_bad_arguments_on_every_call(reference):
         with pytest.raises(ValueError, match=r"series 'quick_win_input' has 3 points"):
             engine.integrate(constants, {**series, "quick_win_input": np.zeros(3)}, *args,
                              sc.save_times(), STOCKS)
+        n_grid = len(sc.grid())
+        with pytest.raises(ValueError, match=rf"has {n_grid + 1} points; the grid has {n_grid}"):
+            engine.integrate(constants, {**series, "quick_win_input": np.zeros(n_grid + 1)},
+                             *args, sc.save_times(), STOCKS)
         with pytest.raises(KeyError, match=r"unknown output column\(s\) \['trsut'\]"):
             engine.integrate(constants, series, *args, sc.save_times(), ("trust", "trsut"))
 

@@ -384,3 +384,22 @@ def test_block_width_changes_no_bit():
         assert _same_bits(run(four, 0, n), ref)
         lone = np.concatenate([run(eight, i, i + 1) for i in range(n)])
         assert _same_bits(lone, ref)
+
+
+def test_kernel_refuses_inputs_of_another_width_naming_both():
+    """Inputs with a constant or a per-step input too many or too few are refused
+    (a wider array would otherwise be read at the wrong columns)."""
+    import dataclasses
+
+    from iocdynamics.ensembles import plan_ensemble
+
+    (args, kw), *_ = _members()
+    plan = plan_ensemble(*args, columns="all", **kw)
+    kernel = engine.get_kernel(plan.varying, "numba")
+    inputs = plan.chunk(0, 2)
+    k, v = inputs.constants.shape[1], inputs.levels.shape[1]
+    for field, arr in (("constants", inputs.constants), ("levels", inputs.levels)):
+        for width in (arr.shape[1] - 1, arr.shape[1] + 1):
+            bad = dataclasses.replace(inputs, **{field: np.zeros((arr.shape[0], width))})
+            with pytest.raises(ValueError, match=rf"this kernel takes {k} and {v}"):
+                kernel.run(bad, plan.save_mask, plan.columns, plan.time_step)
