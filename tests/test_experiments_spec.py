@@ -218,3 +218,14 @@ def test_fit_json_in_the_calibration_format(tmp_path):
     assert s["conflict_effect_on_trust"].between(0.3, 0.7).all()
     assert abs(s["mandate_mistrust"].mean() - 0.2) < 0.02
     assert s["mandate_mistrust"].std() == pytest.approx(0.05, rel=0.3)
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("description", 3, "exp.toml: description must be a string."),
+    ("claims", "F1", 'exp.toml: claims must be a list of claim ids, e.g. ["F1", "F2"].'),
+    ("claims", ["F1", 2], 'exp.toml: claims must be a list of claim ids, e.g. ["F1", "F2"].'),
+])
+def test_description_and_claims_are_checked_naming_the_file(key, value, message):
+    with pytest.raises(ExperimentError) as exc:
+        spec_of(**{key: value})
+    assert str(exc.value) == message

@@ -257,3 +257,12 @@ def test_an_ensemble_table_cannot_hold_both_contracts():
     table = pd.DataFrame({"contract_is_mou": [0.0, 1.0]})
     with pytest.raises(ScenarioError, match="row 1 sets contract_is_mou = 1"):
         simulate_ensemble(table, binding)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("description = 3", "description must be a string."),
+    ('claims = "P5"', 'claims must be a list of claim ids, e.g. ["P5", "T1"].'),
+    ('claims = ["P5", 2]', 'claims must be a list of claim ids, e.g. ["P5", "T1"].'),
+])
+def test_description_and_claims_are_checked_naming_the_file(tmp_path, text, message):
+    assert error_of(tmp_path, text) == f"{tmp_path / 'case.toml'}: {message}"

@@ -446,6 +446,22 @@ def simulation_settings(data: Mapping[str, Any], source: str = "<dict>"
     return sim
 
 
+
+def description_and_claims(data: Mapping[str, Any], source: str,
+                           error: type[Exception] = ScenarioError,
+                           example: str = '["P5", "T1"]') -> tuple[str, list[str]]:
+    """The ``description`` (default ``""``) and ``claims`` (default ``[]``) of a
+    scenario or experiment file, checked: ``error`` names ``source`` and the key, with
+    ``example`` as a valid list of claim ids."""
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise error(f"{source}: description must be a string.")
+    claims = data.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
+        raise error(f"{source}: claims must be a list of claim ids, e.g. {example}.")
+    return description, claims
+
+
 def _parse(data: Mapping[str, Any], source: str) -> Scenario:
     for k in data:
         if k not in TOP_LEVEL_KEYS:
@@ -454,13 +470,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
     name = data.get("name", Path(source).stem if source not in ("<dict>",) else "scenario")
     if not isinstance(name, str):
         raise ScenarioError(f"{source}: name = {name!r} must be a string.")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise ScenarioError(f"{source}: description must be a string.")
-    claims = data.get("claims", [])
-    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
-        raise ScenarioError(f"{source}: claims must be a list of claim ids, e.g. "
-                            "[\"P5\", \"T1\"].")
+    description, claims = description_and_claims(data, source)
 
     sim = simulation_settings(data, source)
 

@@ -66,7 +66,7 @@ import numpy as np
 from ..io import parse_toml, plain_name_problem, read_toml
 from ..model import EVENT_KINDS
 from ..registry import PARAMETERS
-from ..scenario import CONTRACTS, Scenario, ScenarioError
+from ..scenario import CONTRACTS, Scenario, ScenarioError, description_and_claims
 from .metrics import DEFAULT_SYNERGY_THRESHOLD, METRICS
 
 TOP_LEVEL_KEYS = ("name", "description", "claims", "base", "members", "seed", "levers",
@@ -715,13 +715,8 @@ def parse_experiment(data: Mapping[str, Any], source: str = "<dict>",
     if problem:
         raise ExperimentError(f"{source}: name = {name!r} {problem}; it names the results "
                               "folder experiments/results/NAME, e.g. name = \"my_policy\".")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise ExperimentError(f"{source}: description must be a string.")
-    claims = data.get("claims", [])
-    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
-        raise ExperimentError(f"{source}: claims must be a list of claim ids, e.g. "
-                              "[\"F1\", \"F2\"].")
+    description, claims = description_and_claims(data, source, ExperimentError,
+                                                 '["F1", "F2"]')
     members = data.get("members", DEFAULT_MEMBERS)
     if isinstance(members, bool) or not isinstance(members, int) or \
             not 1 <= members <= MAX_MEMBERS:
